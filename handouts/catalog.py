@@ -1,0 +1,341 @@
+"""Catalogs: find, load and measure the gettext ``.po`` files.
+
+Catalogs are read straight from ``.po`` at build time (no ``.mo`` step), so a
+translator's edit shows in the next build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, PoFileParser
+from babel.support import Translations
+
+from .errors import CatalogError, LanguageError
+
+DOMAIN = "handouts"
+SOURCE_LANGUAGE = "en"
+
+# Review status lives in the .po header, so it travels with the translation.
+REVIEW_STATUS = "X-Review-Status"
+REVIEWED_BY = "X-Reviewed-By"
+REVIEW_DATE = "X-Review-Date"
+PRODUCED_BY = "X-Produced-By"
+
+
+GNU_HEADER_ORDER = (
+    "Project-Id-Version", "Report-Msgid-Bugs-To", "POT-Creation-Date", "PO-Revision-Date",
+    "Last-Translator", "Language-Team", "Language", "MIME-Version", "Content-Type",
+    "Content-Transfer-Encoding", "Plural-Forms",
+)
+
+
+class PoCatalog(Catalog):
+    """A Babel catalog that writes headers in GNU order and keeps our ``X-`` fields.
+
+    Babel drops header fields it does not know, and orders them its own way;
+    msgmerge and Poedit would then fight it over every file.
+    """
+
+    extra_headers: list[tuple[str, str]]
+
+    def _get_gnu_headers(self) -> list[tuple[str, str]]:
+        babel = dict(Catalog.mime_headers.fget(self))  # type: ignore[attr-defined]
+        babel["Content-Type"] = "text/plain; charset=UTF-8"
+        ordered = [(k, babel[k].strip()) for k in GNU_HEADER_ORDER if k in babel]
+        headers = ordered + list(getattr(self, "extra_headers", []))
+        name, value = headers[-1]
+        headers[-1] = (name, value + "\n")  # write_po ends the header block with it
+        return headers
+
+    mime_headers = property(_get_gnu_headers, Catalog.mime_headers.fset)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Review:
+    """Whether a qualified medical translator has checked a translation."""
+
+    reviewed: bool
+    reviewer: str | None = None
+    date: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        if not self.reviewed:
+            return "not reviewed"
+        return f"reviewed by {self.reviewer} on {self.date}"
+
+
+@dataclass(frozen=True)
+class Language:
+    """A shipped language, described with Babel's CLDR data."""
+
+    code: str
+    locale: Locale
+    revised: dt.date | None = None
+    review: Review | None = None  # None for the source language
+
+    @property
+    def tag(self) -> str:
+        """BCP 47 tag for ``<html lang>`` and the PDF's ``/Lang``."""
+        return self.code.replace("_", "-")
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.locale.text_direction == "rtl" else "ltr"
+
+    @property
+    def native_name(self) -> str:
+        return self.locale.get_display_name(self.locale) or self.code
+
+    @property
+    def is_source(self) -> bool:
+        return self.code == SOURCE_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Message counts. Fuzzy messages do not count as translated."""
+
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    obsolete: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+    @property
+    def complete(self) -> bool:
+        return self.translated == self.total
+
+
+@dataclass
+class LoadedCatalog:
+    """A parsed ``.po`` file with its raw header fields."""
+
+    path: Path
+    catalog: Catalog
+    headers: dict[str, str]
+    language: Language
+    lines: dict[object, int] = field(default_factory=dict)
+
+    def messages(self) -> Iterable[Message]:
+        """The real messages, without the header entry."""
+        return (m for m in self.catalog if m.id)
+
+    @cached_property
+    def stats(self) -> Stats:
+        translated = fuzzy = untranslated = 0
+        for message in self.messages():
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.fuzzy:
+                fuzzy += 1
+            elif all(strings):
+                translated += 1
+            else:
+                untranslated += 1
+        total = translated + fuzzy + untranslated
+        return Stats(total, translated, fuzzy, untranslated, len(self.catalog.obsolete))
+
+    @cached_property
+    def translations(self) -> Translations:
+        """gettext translations built in memory; fuzzy entries are left out."""
+        buf = io.BytesIO()
+        write_mo(buf, self.catalog, use_fuzzy=False)
+        buf.seek(0)
+        return Translations(fp=buf, domain=DOMAIN)
+
+    def message_containing(self, char: str) -> Message | None:
+        """The first message whose translation contains ``char``."""
+        for message in self.messages():
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if any(char in s for s in strings if s):
+                return message
+        return None
+
+
+class _Parser(PoFileParser):
+    """Babel's parser, also keeping the raw header and refusing duplicates.
+
+    Babel drops header fields it does not know (our review fields) and merges
+    duplicate msgids silently; GNU msgfmt rejects them, so do we.
+    """
+
+    def __init__(self, catalog: Catalog, path: Path) -> None:
+        super().__init__(catalog, abort_invalid=True)
+        self.path = path
+        self.header: str | None = None
+        self.seen: dict[object, int] = {}
+
+    def _add_message(self) -> None:
+        if not self.obsolete and self.messages:
+            msgid = self.messages[0].denormalize()
+            context = self.context.denormalize() if self.context else None
+            line = self.offset + 1
+            if msgid == "" and context is None and len(self.messages) == 1:
+                if self.header is not None:
+                    raise CatalogError("duplicate header entry; delete the second msgid \"\"",
+                                       path=self.path, line=line)
+                self.header = self.translations[0][1].denormalize() if self.translations else ""
+            else:
+                key = (msgid, context)
+                if key in self.seen:
+                    raise CatalogError(
+                        f"duplicate message {_excerpt(msgid)} (first on line {self.seen[key]});"
+                        " delete one of them",
+                        path=self.path, line=line)
+                self.seen[key] = line
+        super()._add_message()
+
+
+def _excerpt(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
+
+
+def _parse_date(value: str | None, path: Path, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise CatalogError(f"header {name} is not a date (use YYYY-MM-DD): {value!r}",
+                           path=path) from None
+
+
+def parse_locale(code: str) -> Locale:
+    """A Babel locale for ``zh_CN``, ``zh-CN`` or ``zh-Hans`` alike."""
+    try:
+        return Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise LanguageError(f"unknown language code {code!r}") from None
+
+
+def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
+    """Read and validate one ``.po`` file; raise CatalogError naming file and line."""
+    code = code or path.parent.parent.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog: {exc.strerror}", path=path, language=code) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CatalogError("not valid UTF-8; save the file as UTF-8", path=path, line=line,
+                           language=code) from None
+    locale = parse_locale(code)
+    catalog = PoCatalog(locale=code, domain=DOMAIN, charset="utf-8")
+    parser = _Parser(catalog, path)
+    try:
+        parser.parse(io.StringIO(text))
+    except PoFileError as exc:
+        raise CatalogError(f"syntax error: {exc.args[0].rsplit(' on ', 1)[0]}", path=path,
+                           line=exc.lineno + 1, language=code) from None
+    except CatalogError as exc:
+        exc.language = code
+        raise
+    except (ValueError, IndexError) as exc:
+        raise CatalogError(f"syntax error: {exc}", path=path, language=code) from None
+    if parser.header is None:
+        raise CatalogError('missing header entry (msgid "" with Language and Content-Type)',
+                           path=path, line=1, language=code)
+    headers = {k: str(v) for k, v in email.message_from_string(parser.header).items()}
+    catalog.extra_headers = [(k, v) for k, v in headers.items() if k.startswith("X-")]
+    _check_header(headers, path, code, locale)
+    status = headers.get(REVIEW_STATUS, "unreviewed").strip().lower()
+    review = None
+    if code != SOURCE_LANGUAGE:
+        review = Review(
+            reviewed=status == "reviewed",
+            reviewer=headers.get(REVIEWED_BY) or None,
+            date=_parse_date(headers.get(REVIEW_DATE), path, REVIEW_DATE),
+        )
+        if review.reviewed and not (review.reviewer and review.date):
+            raise CatalogError(f"{REVIEW_STATUS} is 'reviewed' but {REVIEWED_BY} or"
+                               f" {REVIEW_DATE} is missing", path=path, language=code)
+    revised = catalog.revision_date
+    language = Language(
+        code=code,
+        locale=locale,
+        revised=revised.date() if isinstance(revised, dt.datetime) else None,
+        review=review,
+    )
+    return LoadedCatalog(path=path, catalog=catalog, headers=headers, language=language,
+                         lines=dict(parser.seen))
+
+
+_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*[^;]+;?\s*$")
+
+
+def _check_header(headers: dict[str, str], path: Path, code: str, locale: Locale) -> None:
+    def fail(msg: str) -> CatalogError:
+        return CatalogError(f"header: {msg}", path=path, line=1, language=code)
+
+    lang = headers.get("Language", "").strip()
+    if not lang:
+        raise fail(f'no "Language: {code}" field')
+    if lang.replace("-", "_") != code:
+        raise fail(f'"Language: {lang}" does not match the folder {code!r}')
+    content_type = headers.get("Content-Type", "")
+    if "charset=utf-8" not in content_type.lower().replace(" ", ""):
+        raise fail('Content-Type must be "text/plain; charset=UTF-8"')
+    plural = headers.get("Plural-Forms")
+    if plural is not None:
+        match = _PLURAL_FORMS.match(plural)
+        if not match:
+            raise fail(f'Plural-Forms is malformed: "{plural}"')
+        expected = Catalog(locale=locale).num_plurals
+        if int(match[1]) != expected:
+            raise fail(f"Plural-Forms has nplurals={match[1]}, but {code} needs {expected}")
+
+
+def catalog_path(locales_dir: Path, code: str) -> Path:
+    return locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def shipped_languages(locales_dir: Path) -> list[str]:
+    """Folder names of the languages that have a catalog, source language first."""
+    codes = sorted(p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return sorted(codes, key=lambda c: c != SOURCE_LANGUAGE)
+
+
+def _maximize(locale: Locale) -> tuple[str, str | None, str | None]:
+    likely = get_global("likely_subtags")
+    full = likely.get(str(locale)) or likely.get(locale.language) or str(locale)
+    big = Locale.parse(full)
+    return (locale.language, locale.script or big.script, locale.territory or big.territory)
+
+
+def resolve_language(code: str, available: Iterable[str]) -> str:
+    """Map a user's code (``zh-Hans``, ``zh-CN``, ``zh_CN``) to a shipped folder name."""
+    available = list(available)
+    norm = code.strip().replace("-", "_")
+    for candidate in available:
+        if candidate.lower() == norm.lower():
+            return candidate
+    wanted = parse_locale(code)
+    want = _maximize(wanted)
+    for candidate in available:
+        if _maximize(parse_locale(candidate)) == want:
+            return candidate
+    same_language = [c for c in available if parse_locale(c).language == wanted.language]
+    if len(same_language) == 1:
+        return same_language[0]
+    raise LanguageError(
+        f"language {code!r} is not shipped; available: {', '.join(available)}."
+        f" To add it, run: python generate.py init {norm}")

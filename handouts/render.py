@@ -1,0 +1,183 @@
+"""Render: the Jinja2 environment that turns a handout template and a catalog into HTML.
+
+Translations are untrusted. Each one is escaped, or, when its English source
+contains inline tags, cleaned down to exactly those tags (no attributes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import nh3
+from babel.dates import format_date as babel_format_date
+from markupsafe import Markup, escape
+
+from .catalog import Language, LoadedCatalog, _excerpt
+from .clinic import Clinic
+from .errors import RenderError, TemplateError
+
+HANDOUTS_FOLDER = "handouts"
+STYLESHEET = "print.css"
+AUTHOR = "Multilingual patient handouts"
+_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]*)")
+# Sentinels the page label is formatted with, later swapped for CSS counters.
+_PAGE, _PAGES = "\x01", "\x02"
+# CLDR numbering system -> CSS counter style that WeasyPrint predefines.
+_COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devanagari",
+                   "beng": "bengali", "thai": "thai", "mymr": "myanmar"}
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    css_size: str
+    width_mm: float
+    height_mm: float
+
+
+PAPERS = {
+    "a4": Paper("a4", "A4", 210.0, 297.0),
+    "letter": Paper("letter", "letter", 215.9, 279.4),
+}
+
+
+def handout_names(templates_dir: Path) -> list[str]:
+    """A handout is one template in ``templates/handouts/``."""
+    return sorted(p.stem for p in (templates_dir / HANDOUTS_FOLDER).glob("*.html"))
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """One environment per process; gettext callables come with each render call."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Variables go to gettext as keyword arguments, so we control the formatting.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    return env
+
+
+def sanitize(source: str, translation: str) -> Markup:
+    """Escape a translation, keeping only the inline tags its source uses."""
+    tags = {t.lower() for t in _TAG.findall(source)}
+    if not tags:
+        return escape(translation)
+    return Markup(nh3.clean(translation, tags=tags, attributes={}, url_schemes=set(),
+                            link_rel=None))
+
+
+class _Gettext:
+    """gettext for one catalog: sanitises, then formats with escaped values."""
+
+    def __init__(self, catalog: LoadedCatalog | None) -> None:
+        self.catalog = catalog
+        self.language = catalog.language.code if catalog else None
+        self.translations = catalog.translations if catalog else None
+
+    def _format(self, source: str, translated: str, variables: Mapping[str, Any]) -> Markup:
+        try:
+            return sanitize(source, translated) % variables
+        except (KeyError, ValueError, TypeError) as exc:
+            line = None
+            path = None
+            if self.catalog is not None:
+                path = self.catalog.path
+                line = self.catalog.lines.get((source, None))
+            raise RenderError(
+                f"the translation of {_excerpt(source)} has a broken placeholder or a stray %"
+                f" ({type(exc).__name__}: {exc}); copy the %(name)s placeholders exactly and"
+                " write a literal percent sign as %%",
+                path=path, line=line, language=self.language) from None
+
+    def gettext(self, message: str, **variables: Any) -> Markup:
+        translated = self.translations.gettext(message) if self.translations else message
+        return self._format(message, translated, variables)
+
+    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
+        variables.setdefault("num", n)
+        translated = (self.translations.ngettext(singular, plural, n) if self.translations
+                      else (singular if n == 1 else plural))
+        return self._format(singular, translated, variables)
+
+    def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
+        translated = (self.translations.pgettext(context, message) if self.translations
+                      else message)
+        return self._format(message, translated, variables)
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal; anything unusual is hex-escaped, so no `</style>` or quote gets through."""
+    out = "".join(c if (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text)
+    return f'"{out}"'
+
+
+def page_label_css(label: Markup, language: Language) -> Markup:
+    """Turn a translated ``Page %(page)s of %(pages)s`` into a CSS ``content`` value."""
+    style = _COUNTER_STYLES.get(language.locale.default_numbering_system, "decimal")
+    counters = {_PAGE: f"counter(page, {style})", _PAGES: f"counter(pages, {style})"}
+    parts = re.split(f"([{_PAGE}{_PAGES}])", label.unescape())
+    return Markup(" ".join(counters.get(p) or _css_string(p) for p in parts if p))
+
+
+def _ltr(value: str) -> Markup:
+    """Keep phone numbers and web addresses left-to-right inside RTL text.
+
+    Unicode isolates (LRI…PDI), because WeasyPrint ignores ``unicode-bidi``.
+    """
+    return escape(f"\u2066{value}\u2069")
+
+
+def render_html(
+    env: jinja2.Environment,
+    handout: str,
+    catalog: LoadedCatalog | None,
+    language: Language,
+    paper: Paper,
+    *,
+    clinic: Clinic | None = None,
+    incomplete: bool = False,
+    stylesheet: str | None = None,
+) -> str:
+    """Render one handout for one language and paper size to an HTML string."""
+    text = _Gettext(catalog)
+
+    def format_date(value: str | dt.date) -> str:
+        date = dt.date.fromisoformat(value) if isinstance(value, str) else value
+        return babel_format_date(date, format="long", locale=language.locale)
+
+    context: dict[str, Callable[..., Any] | object] = {
+        "language": language,
+        "paper": paper,
+        "clinic": clinic,
+        "incomplete": incomplete,
+        "stylesheet": Markup(stylesheet) if stylesheet else None,
+        "author": AUTHOR,
+        "gettext": text.gettext,
+        "ngettext": text.ngettext,
+        "pgettext": text.pgettext,
+        "format_date": format_date,
+        "ltr": _ltr,
+        "page_label": lambda label: page_label_css(label, language),
+        "PAGE": _PAGE,
+        "PAGES": _PAGES,
+    }
+    name = f"{HANDOUTS_FOLDER}/{handout}.html"
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}",
+                            path=exc.filename or name, line=exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template not found: {exc.name}", path=name) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template error: {exc.message}", path=name) from None

@@ -113,7 +113,7 @@ def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> bool:
 
 def build(project: Project, options: BuildOptions,
           on_written: Callable[[Written], None] | None = None) -> BuildReport:
-    """Render every requested handout × language × paper; collect failures."""
+    """Render every requested handout x language x paper; collect failures."""
     plan = make_plan(project, options)
     report = BuildReport()
     env = make_environment(project.templates_dir)

@@ -51,7 +51,7 @@ class PoCatalog(Catalog):
     extra_headers: list[tuple[str, str]]
 
     def _get_gnu_headers(self) -> list[tuple[str, str]]:
-        babel = dict(Catalog.mime_headers.fget(self))  # type: ignore[attr-defined]
+        babel = dict(Catalog._get_mime_headers(self))
         babel["Content-Type"] = "text/plain; charset=UTF-8"
         ordered = [(k, babel[k].strip()) for k in GNU_HEADER_ORDER if k in babel]
         headers = ordered + list(getattr(self, "extra_headers", []))
@@ -59,7 +59,7 @@ class PoCatalog(Catalog):
         headers[-1] = (name, value + "\n")  # write_po ends the header block with it
         return headers
 
-    mime_headers = property(_get_gnu_headers, Catalog.mime_headers.fset)  # type: ignore[attr-defined]
+    mime_headers = property(_get_gnu_headers, Catalog._set_mime_headers)
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,8 @@ def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CatalogError(f"cannot read catalog: {exc.strerror}", path=path, language=code) from None
+        raise CatalogError(f"cannot read catalog: {exc.strerror}", path=path,
+                           language=code) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -66,10 +66,10 @@ def check_system() -> list[str]:
 def _sandbox_fetcher_class() -> type:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-    class SandboxFetchError(FatalURLFetchingError):
+    class SandboxFetchError(FatalURLFetchingError):  # type: ignore[misc]
         """Stops the render: a document asked for something outside the allow-list."""
 
-    class SandboxFetcher(URLFetcher):
+    class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         """Reads only allow-listed local files and ``data:`` URIs; never the network."""
 
         def __init__(self, roots: Iterable[Path], files: Iterable[Path] = ()) -> None:
@@ -130,8 +130,7 @@ def _strict_weasyprint() -> Iterator[_Capture]:
 def _raise_for(records: list[logging.LogRecord]) -> None:
     for record in records:
         if record.getMessage().startswith(".notdef glyph"):
-            codepoint = record.args[-1] if isinstance(record.args, tuple) else 0
-            char = chr(int(codepoint))
+            char = chr(int(record.args[-1]))  # type: ignore[index, arg-type]
             raise MissingGlyphError(f"no installed font has U+{ord(char):04X} ({char!r})",
                                     char=char)
     if records:
@@ -178,6 +177,9 @@ def write_atomic(target: Path, data: bytes | str) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError("cannot create this folder: a file is in the way; move it or choose"
+                          " another folder with --out", path=target.parent) from None
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror}; choose another folder with"
                           " --out", path=target.parent) from None

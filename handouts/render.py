@@ -100,23 +100,23 @@ class _Gettext:
                 path=path, line=line, language=self.language) from None
 
     def gettext(self, message: str, **variables: Any) -> Markup:
-        translated = self.translations.gettext(message) if self.translations else message
+        translated = str(self.translations.gettext(message)) if self.translations else message
         return self._format(message, translated, variables)
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
         variables.setdefault("num", n)
-        translated = (self.translations.ngettext(singular, plural, n) if self.translations
+        translated = (str(self.translations.ngettext(singular, plural, n)) if self.translations
                       else (singular if n == 1 else plural))
         return self._format(singular, translated, variables)
 
     def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
-        translated = (self.translations.pgettext(context, message) if self.translations
+        translated = (str(self.translations.pgettext(context, message)) if self.translations
                       else message)
         return self._format(message, translated, variables)
 
 
 def _css_string(text: str) -> str:
-    """A CSS string literal; anything unusual is hex-escaped, so no `</style>` or quote gets through."""
+    """A CSS string literal; all but letters, digits and spaces is hex-escaped."""
     out = "".join(c if (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text)
     return f'"{out}"'
 
@@ -129,12 +129,17 @@ def page_label_css(label: Markup, language: Language) -> Markup:
     return Markup(" ".join(counters.get(p) or _css_string(p) for p in parts if p))
 
 
+def _isolate(value: str) -> Markup:
+    """Clinic text in its own direction (first strong character decides, like dir=auto)."""
+    return escape(f"\u2068{value}\u2069")
+
+
 def _ltr(value: str) -> Markup:
     """Keep phone numbers and web addresses left-to-right inside RTL text.
 
     Unicode isolates (LRI…PDI), because WeasyPrint ignores ``unicode-bidi``.
     """
-    return escape(f"\u2066{value}\u2069")
+    return Markup('<span class="nowrap">%s</span>') % f"\u2066{value}\u2069"
 
 
 def render_html(
@@ -151,9 +156,11 @@ def render_html(
     """Render one handout for one language and paper size to an HTML string."""
     text = _Gettext(catalog)
 
-    def format_date(value: str | dt.date) -> str:
+    def format_date(value: str | dt.date) -> Markup:
+        """A long, localized date that never breaks across lines."""
         date = dt.date.fromisoformat(value) if isinstance(value, str) else value
-        return babel_format_date(date, format="long", locale=language.locale)
+        formatted = babel_format_date(date, format="long", locale=language.locale)
+        return Markup('<span class="nowrap">%s</span>') % formatted
 
     context: dict[str, Callable[..., Any] | object] = {
         "language": language,
@@ -167,6 +174,7 @@ def render_html(
         "pgettext": text.pgettext,
         "format_date": format_date,
         "ltr": _ltr,
+        "isolate": _isolate,
         "page_label": lambda label: page_label_css(label, language),
         "PAGE": _PAGE,
         "PAGES": _PAGES,

@@ -16,7 +16,13 @@ from babel.messages.pofile import read_po, write_po
 
 from . import __version__
 from .catalog import (
-    DOMAIN, PRODUCED_BY, REVIEW_DATE, REVIEW_STATUS, REVIEWED_BY, PoCatalog, catalog_path,
+    DOMAIN,
+    PRODUCED_BY,
+    REVIEW_DATE,
+    REVIEW_STATUS,
+    REVIEWED_BY,
+    PoCatalog,
+    catalog_path,
     parse_locale,
 )
 from .errors import CatalogError, HandoutError, LanguageError, TemplateError
@@ -102,7 +108,7 @@ def init(project: Project, code: str, *, translator: str = "", produced_by: str 
     folder = code.replace("-", "_")
     path = catalog_path(project.locales_dir, folder)
     if path.exists():
-        raise CatalogError(f"catalog already exists; use update to refresh it", path=path,
+        raise CatalogError("catalog already exists; use update to refresh it", path=path,
                            language=folder)
     if not project.pot_file.is_file():
         raise CatalogError("no template; run: python generate.py extract",

@@ -1,0 +1,106 @@
+"""The click layer: exit codes and exact one-line messages."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts.cli import cli
+from handouts.project import Project
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--project", str(ROOT), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_build_reports_each_file_and_summary(tmp_path: Path) -> None:
+    code, out, _err = run("build", "--lang", "zh-Hans", "--paper", "letter", "--out", str(tmp_path))
+    assert code == 0, _err
+    pdf = tmp_path / "zh_CN" / "stockholm-syndrome-treatment-letter.pdf"
+    size = pdf.stat().st_size
+    lines = out.splitlines()
+    assert lines[0] == f"{pdf}  2 pages  {size / 1024:.0f} KB" or lines[0] == (
+        f"{pdf}  1 page  {size / 1024:.0f} KB")
+    assert lines[-1] == f"Built 1 of 1 PDF(s) into {tmp_path}."
+
+
+def test_unknown_language_is_exit_1_with_hint(tmp_path: Path) -> None:
+    code, _out, err = run("build", "--lang", "tlh", "--out", str(tmp_path))
+    assert code == 1
+    assert err == "Error: unknown language code 'tlh'\n"
+    code, _out, err = run("build", "--lang", "de", "--out", str(tmp_path))
+    assert code == 1
+    assert err.startswith("Error: language 'de' is not shipped; available: en, ")
+    assert err.endswith("To add it, run: python generate.py init de\n")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_read_only_output_folder(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    code, _out, err = run("build", "--lang", "en", "--out", str(locked))
+    assert code == 1
+    assert err == (f"Failed: {locked}/en: [en] cannot write here: Permission denied; choose"
+                   " another folder with --out\n")
+
+
+def test_unwritable_output_folder(tmp_path: Path) -> None:
+    (tmp_path / "en").write_text("a file where the language folder should be")
+    code, out, err = run("build", "--lang", "en", "--lang", "es", "--out", str(tmp_path))
+    assert code == 1
+    assert out.splitlines()[-1] == f"Built 1 of 2 PDF(s) into {tmp_path}."
+    assert err == (f"Failed: {tmp_path}/en: [en] cannot create this folder: a file is in the"
+                   " way; move it or choose another folder with --out\n")
+    assert (tmp_path / "es" / "stockholm-syndrome-treatment-a4.pdf").is_file()
+
+
+def test_output_path_that_is_a_file_is_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _out, err = run("build", "--out", str(blocker))
+    assert code == 2
+    assert f"Directory '{blocker}' is a file." in err
+
+
+def test_usage_error_is_exit_2() -> None:
+    code, _out, err = run("build", "--paper", "a3")
+    assert code == 2
+    assert "Invalid value for '--paper': 'a3' is not one of 'a4', 'letter'." in err
+
+
+def test_bad_clinic_file_is_one_line(tmp_path: Path) -> None:
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text('name = "X"\nphone = 5550100\n')
+    code, _out, err = run("build", "--clinic", str(clinic), "--out", str(tmp_path))
+    assert code == 1
+    assert err == f'Error: {clinic}: "phone" must be text in quotes, not int\n'
+
+
+def test_languages_lists_native_name_direction_percent() -> None:
+    code, out, _err = run("languages")
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines()}
+    assert rows["ar"].split()[-2:] == ["rtl", "100%"]
+    assert "العربية" in rows["ar"]
+    assert "中文" in rows["zh_CN"]
+    assert all(line.endswith("100%") for line in rows.values())
+
+
+def test_generate_py_entry_point(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "generate.py"), "--help"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "Usage: generate.py" in result.stdout
+
+
+def test_default_project_is_repository() -> None:
+    assert Project.default().root == ROOT

@@ -1,0 +1,126 @@
+"""Every shipped language, both papers: the real PDFs, read back."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pdfread import fonts, lang, metadata, page_sizes_mm, squash, text
+
+from handouts.build import BuildReport
+from handouts.catalog import SOURCE_LANGUAGE, catalog_path, load_catalog, shipped_languages
+from handouts.project import Project
+
+ROOT = Path(__file__).parent.parent
+SHIPPED = shipped_languages(ROOT / "locales")
+PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+HANDOUT = "stockholm-syndrome-treatment"
+# Shown only in other situations than the clinic build in `built`.
+CONDITIONAL = {
+    "Incomplete translation: some text is shown in English.",
+    "Translation reviewed by %(name)s on %(date)s.",
+    "Call your local emergency number, or go to the nearest emergency department.",
+}
+METADATA_ONLY = {"Treatment and recovery at home after Stockholm syndrome: a patient leaflet."}
+# Script → a font family that must be embedded (Han must use the Simplified forms).
+EXPECTED_FONT = {"zh_CN": "NotoSansCJKSC", "ar": "NotoNaskhArabic"}
+
+
+def pdf(out: Path, code: str, paper: str) -> Path:
+    return out / code / f"{HANDOUT}-{paper}.pdf"
+
+
+def chunks(translation: str, rtl: bool = False) -> list[str]:
+    """The literal parts of a message around its %(name)s placeholders.
+
+    Text extractors return mixed-direction runs (brackets, Latin names) of RTL
+    lines in visual order, so for RTL the check goes word by word.
+    """
+    parts = re.split(r"%\([a-z_]+\)s", translation.replace("%%", "%"))
+    if rtl:
+        parts = [w.strip("()«»“”\"'.,،:؟?!") for p in parts for w in p.split()]
+    return [squash(p) for p in parts if len(squash(p)) >= 2]
+
+
+def test_everything_built(built: tuple[Path, BuildReport]) -> None:
+    _out, report = built
+    assert [str(f) for f in report.failures] == []
+    assert len(report.written) == len(SHIPPED) * len(PAPERS)
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("code", SHIPPED)
+def test_pages_lang_title(built: tuple[Path, BuildReport], project: Project, code: str,
+                          paper: str) -> None:
+    path = pdf(built[0], code, paper)
+    sizes = page_sizes_mm(path)
+    assert 1 <= len(sizes) <= 2
+    for width, height in sizes:
+        assert width == pytest.approx(PAPERS[paper][0], abs=0.2)
+        assert height == pytest.approx(PAPERS[paper][1], abs=0.2)
+    assert lang(path) == code.replace("_", "-")
+    translations = load_catalog(catalog_path(project.locales_dir, code)).translations
+    meta = metadata(path)
+    assert meta["/Title"] == translations.gettext("How Stockholm syndrome is treated")
+    assert meta["/Subject"] == translations.gettext(next(iter(METADATA_ONLY)))
+    assert meta["/Author"] == "Riverside Family Clinic"
+    assert "/CreationDate" in meta and "/ModDate" in meta
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_every_message_is_in_the_pdf(built: tuple[Path, BuildReport], project: Project,
+                                      code: str) -> None:
+    loaded = load_catalog(catalog_path(project.locales_dir, code))
+    body = squash(text(pdf(built[0], code, "a4")))
+    rtl = loaded.language.direction == "rtl"
+    missing = []
+    for message in loaded.messages():
+        if message.id in CONDITIONAL | METADATA_ONLY:
+            continue
+        if code == SOURCE_LANGUAGE and message.id.startswith("Translation "):
+            continue
+        parts = chunks(str(message.string), rtl)
+        absent = [c for c in parts if c not in body]
+        # WeasyPrint maps each glyph to one text run, so a few Arabic words whose
+        # letters share a glyph (e.g. medial ئ and ي) do not extract letter-exact.
+        if absent and (not rtl or len(absent) * 5 > len(parts)):
+            missing.append((message.id, absent))
+    assert missing == []
+
+
+@pytest.mark.parametrize("code", [c for c in SHIPPED if c != SOURCE_LANGUAGE])
+def test_no_english_paragraph_in_translation(built: tuple[Path, BuildReport],
+                                             project: Project, code: str) -> None:
+    body = squash(text(pdf(built[0], code, "a4")))
+    english = load_catalog(catalog_path(project.locales_dir, SOURCE_LANGUAGE))
+    leaked = [m.id for m in english.messages()
+              if len(m.id) > 30 and "%(" not in m.id and squash(m.id) in body]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED_FONT))
+def test_script_fonts(built: tuple[Path, BuildReport], code: str) -> None:
+    embedded = {name.replace("-", "") for name in fonts(pdf(built[0], code, "a4"))}
+    assert any(name.startswith(EXPECTED_FONT[code]) for name in embedded), embedded
+
+
+def test_unreviewed_translation_says_so(built: tuple[Path, BuildReport], project: Project) -> None:
+    for code in SHIPPED:
+        loaded = load_catalog(catalog_path(project.locales_dir, code))
+        note = squash(loaded.translations.gettext("Translation not yet professionally reviewed.")
+                      ).strip(".。")
+        body = squash(text(pdf(built[0], code, "a4")))
+        if code == SOURCE_LANGUAGE:
+            assert note not in body
+        else:
+            assert loaded.language.review is not None
+            assert not loaded.language.review.reviewed
+            assert note in body
+
+
+def test_clinic_numbers_in_help_box(built: tuple[Path, BuildReport]) -> None:
+    body = text(pdf(built[0], "en", "a4"))
+    assert "Emergency: 911" in body
+    assert "Your clinic: +1 555 0100" in body
+    assert "local emergency number" not in body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,11 @@ def load_clinic(path: Path) -> Clinic:
     except UnicodeDecodeError:
         raise ClinicError("not valid UTF-8; save the file as UTF-8", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        msg = getattr(exc, "msg", str(exc))
-        raise ClinicError(f"invalid TOML: {msg}", path=path, line=line) from None
+        # Python < 3.14 has the position only inside the message text.
+        found = re.search(r"\s*\(at line (\d+), column \d+\)", str(exc))
+        msg = str(exc).replace(found[0], "") if found else str(exc)
+        raise ClinicError(f"invalid TOML: {msg}", path=path,
+                          line=int(found[1]) if found else None) from None
 
     unknown = sorted(set(data) - set(MAX_LENGTH))
     if unknown:

@@ -9,8 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from . import catalog as cat
-from .catalog import Language, LoadedCatalog, _excerpt
+from .catalog import Language, LoadedCatalog, excerpt
+from .check import ERROR, check_catalog
 from .clinic import Clinic, load_clinic
 from .errors import (
     CatalogError,
@@ -95,20 +98,39 @@ def output_path(out: Path, language: str, handout: str, paper: str, suffix: str 
     return out / language / f"{handout}-{paper}{suffix}"
 
 
-def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> bool:
-    """Refuse a catalog with untranslated or fuzzy messages; return True if incomplete."""
+@dataclass(frozen=True)
+class Gate:
+    """The publication decision for one catalog."""
+
+    incomplete: bool = False  # draft: banner on every page
+    english_for: frozenset[str] = frozenset()  # broken translations shown in English
+
+
+def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> Gate:
+    """Refuse a catalog with check errors, untranslated or fuzzy messages.
+
+    With ``allow_incomplete`` it passes as a draft: English fills every gap.
+    """
     stats = loaded.stats
-    if stats.complete:
-        return False
+    errors = [p for p in check_catalog(loaded) if p.severity == ERROR]
+    if stats.complete and not errors:
+        return Gate()
     if allow_incomplete:
-        return True
+        return Gate(True, frozenset(p.msgid for p in errors))
+    code = loaded.language.code
+    if errors:
+        first = errors[0]
+        raise CatalogError(
+            f"not published: {len(errors)} error(s) in the catalog; first, line {first.line}:"
+            f" {excerpt(first.msgid)}: {first.reason}. Run: python generate.py check {code}",
+            path=loaded.path, language=code)
     missing = [m for m in loaded.messages()
                if m.fuzzy or not all(m.string if isinstance(m.string, tuple) else (m.string,))]
-    examples = ", ".join(_excerpt(str(m.id)) for m in missing[:GATE_LISTED])
+    examples = ", ".join(excerpt(str(m.id)) for m in missing[:GATE_LISTED])
     raise CatalogError(
         f"not published: {stats.untranslated} untranslated and {stats.fuzzy} fuzzy"
         f" message(s), e.g. {examples}. Translate them, or build a draft with"
-        " --allow-incomplete", path=loaded.path, language=loaded.language.code)
+        " --allow-incomplete", path=loaded.path, language=code)
 
 
 def build(project: Project, options: BuildOptions,
@@ -124,15 +146,15 @@ def build(project: Project, options: BuildOptions,
     for code in plan.languages:
         try:
             loaded = cat.load_catalog(cat.catalog_path(project.locales_dir, code), code)
-            incomplete = gate(loaded, options.allow_incomplete)
+            decision = gate(loaded, options.allow_incomplete)
         except HandoutError as exc:
             report.failures.append(exc)
             continue
         for handout in plan.handouts:
             for paper in plan.papers:
                 try:
-                    written = _build_one(project, options, plan, renderer, env, loaded,
-                                         handout, paper, incomplete, stylesheet_text)
+                    written = _build_one(options, plan, renderer, env, loaded, handout, paper,
+                                         decision, stylesheet_text)
                 except HandoutError as exc:
                     exc.language = exc.language or code
                     report.failures.append(exc)
@@ -143,18 +165,22 @@ def build(project: Project, options: BuildOptions,
     return report
 
 
-def _build_one(project: Project, options: BuildOptions, plan: Plan, renderer: Renderer,
-               env: object, loaded: LoadedCatalog, handout: str, paper_name: str,
-               incomplete: bool, stylesheet_text: str | None) -> Written:
+def _build_one(options: BuildOptions, plan: Plan, renderer: Renderer, env: jinja2.Environment,
+               loaded: LoadedCatalog, handout: str, paper_name: str, decision: Gate,
+               stylesheet_text: str | None) -> Written:
     language: Language = loaded.language
     paper = PAPERS[paper_name]
-    html = render_html(env, handout, loaded, language, paper,  # type: ignore[arg-type]
-                       clinic=plan.clinic, incomplete=incomplete)
+
+    def html(stylesheet: str | None = None) -> str:
+        return render_html(env, handout, loaded, language, paper, clinic=plan.clinic,
+                           incomplete=decision.incomplete, english_for=decision.english_for,
+                           stylesheet=stylesheet)
+
     try:
-        data, pages = renderer.render(html)
+        data, pages = renderer.render(html())
     except MissingGlyphError as exc:
         message = loaded.message_containing(exc.char)
-        where = f" in the translation of {_excerpt(str(message.id))}" if message else ""
+        where = f" in the translation of {excerpt(str(message.id))}" if message else ""
         line = message.lineno if message else None
         raise MissingGlyphError(f"{exc.message}{where}; remove the character or install a"
                                 " font that has it", char=exc.char, path=loaded.path,
@@ -166,8 +192,5 @@ def _build_one(project: Project, options: BuildOptions, plan: Plan, renderer: Re
     target = output_path(options.out, language.code, handout, paper_name)
     write_atomic(target, data)
     if options.html:
-        preview = render_html(env, handout, loaded, language, paper,  # type: ignore[arg-type]
-                              clinic=plan.clinic, incomplete=incomplete,
-                              stylesheet=stylesheet_text)
-        write_atomic(target.with_suffix(".html"), preview)
+        write_atomic(target.with_suffix(".html"), html(stylesheet_text))
     return Written(target, language.code, handout, paper_name, pages, len(data))

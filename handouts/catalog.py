@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, PoFileParser
+from babel.messages.pofile import PoFileError, PoFileParser, unescape
 from babel.support import Translations
 
 from .errors import CatalogError, LanguageError
@@ -69,12 +69,6 @@ class Review:
     reviewed: bool
     reviewer: str | None = None
     date: dt.date | None = None
-
-    @property
-    def label(self) -> str:
-        if not self.reviewed:
-            return "not reviewed"
-        return f"reviewed by {self.reviewer} on {self.date}"
 
 
 @dataclass(frozen=True)
@@ -181,7 +175,40 @@ class _Parser(PoFileParser):
         self.header: str | None = None
         self.seen: dict[object, int] = {}
 
+    previous: list[str]
+
+    def _process_comment(self, line: str) -> None:
+        # Babel reads `#| msgid "…"` as a user comment; keep it as the previous msgid.
+        if not line.startswith("#|"):
+            super()._process_comment(line)
+            return
+        self._finish_current_message()
+        rest = line[2:].strip()
+        keyword, _, value = rest.partition(" ")
+        if keyword == "msgid":
+            self.previous = [unescape(value)]
+        elif keyword == "msgid_plural":
+            self.previous.append(unescape(value))
+        elif rest.startswith('"') and self.previous:
+            self.previous[-1] += unescape(rest)
+
     def _add_message(self) -> None:
+        previous, self.previous = getattr(self, "previous", []), []
+        if previous and self.messages:
+            msgid = self.messages[0].denormalize() if len(self.messages) == 1 else tuple(
+                m.denormalize() for m in self.messages)
+            context = self.context.denormalize() if self.context else None
+            obsolete = self.obsolete
+            self._add_message_checked()
+            key = self.catalog._key_for(msgid, context)
+            added = self.catalog.obsolete.get(key) if obsolete else self.catalog.get(msgid,
+                                                                                     context)
+            if added is not None:
+                added.previous_id = previous
+            return
+        self._add_message_checked()
+
+    def _add_message_checked(self) -> None:
         if not self.obsolete and self.messages:
             msgid = self.messages[0].denormalize()
             context = self.context.denormalize() if self.context else None
@@ -195,14 +222,14 @@ class _Parser(PoFileParser):
                 key = (msgid, context)
                 if key in self.seen:
                     raise CatalogError(
-                        f"duplicate message {_excerpt(msgid)} (first on line {self.seen[key]});"
+                        f"duplicate message {excerpt(msgid)} (first on line {self.seen[key]});"
                         " delete one of them",
                         path=self.path, line=line)
                 self.seen[key] = line
         super()._add_message()
 
 
-def _excerpt(text: str, width: int = 40) -> str:
+def excerpt(text: str, width: int = 40) -> str:
     text = " ".join(text.split())
     return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
 
@@ -340,3 +367,19 @@ def resolve_language(code: str, available: Iterable[str]) -> str:
     raise LanguageError(
         f"language {code!r} is not shipped; available: {', '.join(available)}."
         f" To add it, run: python generate.py init {norm}")
+
+
+def stats_row(locales_dir: Path, code: str) -> dict[str, object]:
+    """One language's counts and review status, for ``stats`` (table or JSON)."""
+    loaded = load_catalog(catalog_path(locales_dir, code), code)
+    s, language = loaded.stats, loaded.language
+    if language.review is None:
+        review = "source"
+    elif language.review.reviewed:
+        review = f"reviewed by {language.review.reviewer} ({language.review.date})"
+    else:
+        review = "not reviewed"
+    return {"language": code, "name": language.native_name, "translated": s.translated,
+            "fuzzy": s.fuzzy, "untranslated": s.untranslated, "obsolete": s.obsolete,
+            "total": s.total, "percent": round(s.percent, 1), "review": review,
+            "revised": language.revised.isoformat() if language.revised else "-"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -9,9 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, sync
 from . import catalog as cat
 from .build import BuildOptions, Written, build
+from .catalog import stats_row
+from .check import ERROR, check_languages
 from .errors import HandoutError
 from .pdf import check_system
 from .project import Project
@@ -76,8 +79,8 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
                            allow_incomplete=allow_incomplete)
 
     def report(w: Written) -> None:
-        shown = os.path.relpath(w.path) if w.path.is_relative_to(Path.cwd()) else w.path
-        click.echo(f"{shown}  {w.pages} page{'s' if w.pages != 1 else ''}  {_size(w.size)}")
+        click.echo(f"{_shown(w.path)}  {w.pages} page{'s' if w.pages != 1 else ''}"
+                   f"  {_size(w.size)}")
 
     try:
         result = build(project, options, on_written=report)
@@ -106,6 +109,111 @@ def languages_command(project: Project) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for code, name, direction, pct in rows:
         click.echo(f"{code:<{widths[0]}}  {name:<{widths[1]}}  {direction:<{widths[2]}}  {pct:>4}")
+
+
+@cli.command("extract")
+@click.pass_obj
+def extract_command(project: Project) -> None:
+    """Extract messages from the templates into locales/handouts.pot."""
+    try:
+        template = sync.extract(project)
+        written = sync.write_template(project, template)
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    count = sum(1 for m in template if m.id)
+    state = "written" if written else "unchanged"
+    click.echo(f"{_shown(project.pot_file)}: {count} messages ({state}).")
+
+
+@cli.command("update")
+@lang_option
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file is out of date.")
+@click.pass_obj
+def update_command(project: Project, languages: tuple[str, ...], check: bool) -> None:
+    """Merge the templates' messages into every catalog (like msgmerge)."""
+    try:
+        codes = _resolve(project, languages)
+        pot_stale, results = sync.update(project, codes, check=check)
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    verb = "out of date" if check else "updated"
+    if pot_stale:
+        click.echo(f"{_shown(project.pot_file)}: {verb}")
+    for r in results:
+        if r.changed:
+            click.echo(f"{_shown(r.path)}: {verb} ({r.added} new, {r.fuzzy} fuzzy,"
+                       f" {r.obsolete} obsolete, {r.revived} revived)")
+    stale = pot_stale or any(r.changed for r in results)
+    if not stale:
+        click.echo("All catalogs are up to date.")
+    elif check:
+        click.echo("Run: python generate.py update", err=True)
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("init")
+@click.argument("code")
+@click.option("--translator", default="", help='Your name and e-mail, "Name <email>".')
+@click.pass_obj
+def init_command(project: Project, code: str, translator: str) -> None:
+    """Create a catalog for a new language CODE (e.g. fr, pt_BR)."""
+    try:
+        path = sync.init(project, code, translator=translator)
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    click.echo(f"Created {_shown(path)}. Translate it, then run: python generate.py check")
+
+
+@cli.command("check")
+@click.argument("languages", nargs=-1, metavar="[LANG]...")
+@click.pass_obj
+def check_command(project: Project, languages: tuple[str, ...]) -> None:
+    """Validate catalogs: one line per problem. Exit 1 on errors."""
+    try:
+        codes = _resolve(project, languages)
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    found = check_languages(project.locales_dir, codes)
+    problems = [p for code in codes for p in found[code]]
+    for problem in problems:
+        click.echo(str(problem).replace(str(problem.path), _shown(problem.path), 1))
+    errors = sum(p.severity == ERROR for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"{len(codes)} catalog(s) checked: {errors} error(s), {warnings} warning(s).")
+    if errors:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("stats")
+@lang_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def stats_command(project: Project, languages: tuple[str, ...], as_json: bool) -> None:
+    """Per language: translated, fuzzy, untranslated, obsolete, review status."""
+    try:
+        rows = [stats_row(project.locales_dir, code) for code in _resolve(project, languages)]
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    header = ("language", "translated", "fuzzy", "untranslated", "obsolete", "%", "review",
+              "revised")
+    table = [header] + [tuple(str(r[k]) for k in (
+        "language", "translated", "fuzzy", "untranslated", "obsolete", "percent", "review",
+        "revised")) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _shown(path: Path) -> str:
+    return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _resolve(project: Project, languages: tuple[str, ...]) -> list[str]:
+    shipped = cat.shipped_languages(project.locales_dir)
+    return [cat.resolve_language(c, shipped) for c in languages] or shipped
 
 
 def main() -> None:

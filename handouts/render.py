@@ -18,7 +18,7 @@ import nh3
 from babel.dates import format_date as babel_format_date
 from markupsafe import Markup, escape
 
-from .catalog import Language, LoadedCatalog, _excerpt
+from .catalog import Language, LoadedCatalog, excerpt
 from .clinic import Clinic
 from .errors import RenderError, TemplateError
 
@@ -79,10 +79,12 @@ def sanitize(source: str, translation: str) -> Markup:
 class _Gettext:
     """gettext for one catalog: sanitises, then formats with escaped values."""
 
-    def __init__(self, catalog: LoadedCatalog | None) -> None:
+    def __init__(self, catalog: LoadedCatalog | None,
+                 english_for: frozenset[str] = frozenset()) -> None:
         self.catalog = catalog
         self.language = catalog.language.code if catalog else None
         self.translations = catalog.translations if catalog else None
+        self.english_for = english_for
 
     def _format(self, source: str, translated: str, variables: Mapping[str, Any]) -> Markup:
         try:
@@ -94,13 +96,14 @@ class _Gettext:
                 path = self.catalog.path
                 line = self.catalog.lines.get((source, None))
             raise RenderError(
-                f"the translation of {_excerpt(source)} has a broken placeholder or a stray %"
+                f"the translation of {excerpt(source)} has a broken placeholder or a stray %"
                 f" ({type(exc).__name__}: {exc}); copy the %(name)s placeholders exactly and"
                 " write a literal percent sign as %%",
                 path=path, line=line, language=self.language) from None
 
     def gettext(self, message: str, **variables: Any) -> Markup:
-        translated = str(self.translations.gettext(message)) if self.translations else message
+        translated = (str(self.translations.gettext(message))
+                      if self.translations and message not in self.english_for else message)
         return self._format(message, translated, variables)
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
@@ -121,8 +124,11 @@ def _css_string(text: str) -> str:
     return f'"{out}"'
 
 
-def page_label_css(label: Markup, language: Language) -> Markup:
-    """Turn a translated ``Page %(page)s of %(pages)s`` into a CSS ``content`` value."""
+def css_content(label: Markup, language: Language) -> Markup:
+    """A translated message as a CSS ``content`` value, for page margin boxes.
+
+    ``PAGE`` and ``PAGES`` sentinels become page counters in the locale's digits.
+    """
     style = _COUNTER_STYLES.get(language.locale.default_numbering_system, "decimal")
     counters = {_PAGE: f"counter(page, {style})", _PAGES: f"counter(pages, {style})"}
     parts = re.split(f"([{_PAGE}{_PAGES}])", label.unescape())
@@ -151,10 +157,14 @@ def render_html(
     *,
     clinic: Clinic | None = None,
     incomplete: bool = False,
+    english_for: frozenset[str] = frozenset(),
     stylesheet: str | None = None,
 ) -> str:
-    """Render one handout for one language and paper size to an HTML string."""
-    text = _Gettext(catalog)
+    """Render one handout for one language and paper size to an HTML string.
+
+    ``english_for``: msgids shown in English because their translation is broken.
+    """
+    text = _Gettext(catalog, english_for)
 
     def format_date(value: str | dt.date) -> Markup:
         """A long, localized date that never breaks across lines."""
@@ -175,7 +185,7 @@ def render_html(
         "format_date": format_date,
         "ltr": _ltr,
         "isolate": _isolate,
-        "page_label": lambda label: page_label_css(label, language),
+        "css_content": lambda label: css_content(label, language),
         "PAGE": _PAGE,
         "PAGES": _PAGES,
     }

@@ -6,13 +6,15 @@ import datetime as dt
 import io
 import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
-from babel.messages.catalog import Catalog
+import jinja2
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
+from jinja2 import nodes
 
 from . import __version__
 from .catalog import (
@@ -23,9 +25,11 @@ from .catalog import (
     REVIEWED_BY,
     PoCatalog,
     catalog_path,
+    load_catalog,
     parse_locale,
+    shipped_languages,
 )
-from .errors import CatalogError, HandoutError, LanguageError, TemplateError
+from .errors import CatalogError, LanguageError, TemplateError
 from .pdf import write_atomic
 from .project import Project
 
@@ -54,6 +58,7 @@ def extract(project: Project) -> Catalog:
     method_map, options_map = _mapping(project)
     template = PoCatalog(project="handouts", version=__version__, domain=DOMAIN,
                        msgid_bugs_address="", charset="utf-8", fuzzy=False)
+    _refuse_dropped(project)
     seen = 0
     try:
         for filename, lineno, message, comments, context in extract_from_dir(
@@ -68,6 +73,32 @@ def extract(project: Project) -> Catalog:
         raise TemplateError("no messages found in templates/; is the Babel mapping in"
                             " pyproject.toml right?", path=project.root / "pyproject.toml")
     return template
+
+
+# gettext functions -> how many leading arguments must be string literals
+_LITERAL_ARGS = {"_": 1, "gettext": 1, "ngettext": 2, "pgettext": 2, "npgettext": 3}
+
+
+def _refuse_dropped(project: Project) -> None:
+    """Fail where an extractor would silently skip a message (a non-literal argument)."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    for path in sorted(project.templates_dir.rglob("*.html")):
+        try:
+            tree = env.parse(path.read_text("utf-8"))
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template syntax error: {exc.message}", path=path,
+                                line=exc.lineno) from None
+        for call in tree.find_all(nodes.Call):
+            name = getattr(call.node, "name", None)
+            literal = _LITERAL_ARGS.get(name or "")
+            if literal is None:
+                continue
+            args = call.args[:literal]
+            if len(args) < literal or not all(
+                    isinstance(a, nodes.Const) and isinstance(a.value, str) for a in args):
+                raise TemplateError(f"{name}() needs literal strings, or the message is lost"
+                                    " to translators; pass values as keyword arguments",
+                                    path=path, line=call.lineno)
 
 
 def _po_bytes(catalog: Catalog) -> bytes:
@@ -91,11 +122,15 @@ def write_template(project: Project, template: Catalog) -> bool:
     return True
 
 
+def _entry(m: Message) -> tuple[object, ...]:
+    """A message's content; comments are joined because writers wrap them differently."""
+    return (m.id, m.context, m.string or "", tuple(sorted(m.flags)), " ".join(m.auto_comments),
+            " ".join(m.user_comments), tuple(sorted({f for f, _ in m.locations})),
+            tuple(m.previous_id or ()))
+
+
 def _same_messages(a: Catalog, b: Catalog) -> bool:
-    def key(c: Catalog) -> list[tuple[object, ...]]:
-        return [(m.id, m.context, tuple(m.auto_comments), tuple(m.locations),
-                 tuple(sorted(m.flags))) for m in c if m.id]
-    return key(a) == key(b)
+    return [_entry(m) for m in a if m.id] == [_entry(m) for m in b if m.id]
 
 
 def init(project: Project, code: str, *, translator: str = "", produced_by: str = "",
@@ -141,8 +176,83 @@ def _suggest(code: str) -> str:
     return f"; did you mean {', '.join(matches)}?" if matches else ""
 
 
-def locale_codes(codes: Iterable[str]) -> list[Locale]:
-    return [parse_locale(c) for c in codes]
+@dataclass(frozen=True)
+class Updated:
+    """What ``update`` did (or, with ``check``, would do) to one file."""
+
+    path: Path
+    changed: bool
+    added: int = 0
+    fuzzy: int = 0
+    obsolete: int = 0
+    revived: int = 0
 
 
-__all__ = ["HandoutError", "extract", "init", "write_template"]
+def _content(catalog: Catalog) -> tuple[object, ...]:
+    """What a catalog says, ignoring layout: a file in GNU or Poedit layout compares equal."""
+    headers = tuple((k, v.strip()) for k, v in catalog.mime_headers)
+    return (headers, [_entry(m) for m in catalog if m.id],
+            [_entry(m) for m in catalog.obsolete.values()])
+
+
+def merge(catalog: Catalog, template: Catalog) -> Updated:
+    """Merge a template into a catalog in place, the way GNU msgmerge does.
+
+    Changed English becomes fuzzy with the previous msgid kept (``#|``); removed
+    English becomes obsolete (``#~``) and comes back, translated, if it returns.
+    """
+    before_ids = {catalog._key_for(m.id, m.context) for m in catalog if m.id}
+    previous = {catalog._key_for(m.id, m.context): m.previous_id for m in catalog
+                if m.id and m.previous_id}
+    wanted = {template._key_for(m.id, m.context) for m in template if m.id}
+    revived = 0
+    for key, message in list(catalog.obsolete.items()):
+        if catalog._key_for(message.id, message.context) in wanted:
+            del catalog.obsolete[key]
+            catalog[message.id] = message
+            revived += 1
+    obsolete_before = len(catalog.obsolete)
+    catalog.update(template, no_fuzzy_matching=False, update_header_comment=False,
+                   keep_user_comments=True, update_creation_date=True)
+    fuzzy = 0
+    for message in catalog:
+        key = catalog._key_for(message.id, message.context)
+        if not message.id:
+            continue
+        if message.fuzzy and not message.previous_id and key in previous:
+            message.previous_id = previous[key]  # Babel forgets it on the next run
+        if not message.fuzzy:
+            message.previous_id = []
+        elif message.previous_id and key not in before_ids:
+            fuzzy += 1
+    added = len(wanted - before_ids) - fuzzy - revived
+    return Updated(Path(), True, added=max(added, 0), fuzzy=fuzzy,
+                   obsolete=len(catalog.obsolete) - obsolete_before, revived=revived)
+
+
+def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
+           ) -> tuple[bool, list[Updated]]:
+    """Re-extract the template and merge it into every catalog.
+
+    Returns whether the template is out of date, and what changed per catalog.
+    With ``check``, nothing is written.
+    """
+    template = extract(project)
+    pot_stale = not project.pot_file.is_file() or not _same_messages(
+        read_po(project.pot_file.open("rb")), template)
+    if pot_stale and not check:
+        write_template(project, template)
+    if not pot_stale:
+        template = read_po(project.pot_file.open("rb"))  # keep its creation date
+    results = []
+    for code in list(codes) or shipped_languages(project.locales_dir):
+        path = catalog_path(project.locales_dir, code)
+        loaded = load_catalog(path, code)
+        before = _content(loaded.catalog)
+        counts = merge(loaded.catalog, template)
+        changed = _content(loaded.catalog) != before
+        if changed and not check:
+            write_catalog(path, loaded.catalog)
+        results.append(Updated(path, changed, counts.added, counts.fuzzy, counts.obsolete,
+                               counts.revived))
+    return pot_stale, results

@@ -7,7 +7,7 @@ from babel import Locale
 from markupsafe import Markup
 
 from handouts.catalog import Language
-from handouts.render import page_label_css, sanitize
+from handouts.render import css_content, sanitize
 
 
 @pytest.mark.parametrize(("source", "translation", "expected"), [
@@ -26,12 +26,12 @@ def test_translation_markup_is_escaped_or_cut_to_source_tags(source: str, transl
 def test_page_label_is_css_with_localized_counters() -> None:
     language = Language("fa", Locale.parse("fa"))
     label = Markup("صفحه \x01 از \x02")
-    css = page_label_css(label, language)
+    css = css_content(label, language)
     assert css == ('"صفحه " counter(page, persian) " از " counter(pages, persian)')
 
 
 def test_page_label_cannot_break_out_of_css() -> None:
     language = Language("en", Locale.parse("en"))
-    css = page_label_css(Markup('Page"; } </style><script> \x01'), language)
+    css = css_content(Markup('Page"; } </style><script> \x01'), language)
     assert "</style>" not in css and '";' not in css
     assert css.endswith("counter(page, decimal)")

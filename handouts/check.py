@@ -1,0 +1,174 @@
+"""Check: validate translations before they reach a patient.
+
+Each problem names the file, the line, an excerpt of the msgid and the fix.
+Errors block publication; warnings (fuzzy, identical to English) are advice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from babel.messages.catalog import Message
+
+from .catalog import SOURCE_LANGUAGE, LoadedCatalog, catalog_path, excerpt, load_catalog
+from .errors import CatalogError
+
+ERROR = "error"
+WARNING = "warning"
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+_ANY_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]?")
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int | None
+    msgid: str
+    severity: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        quoted = f" {excerpt(self.msgid)}:" if self.msgid else ""
+        return f"{where}:{quoted} {self.severity}: {self.reason}"
+
+
+class _Tags(HTMLParser):
+    """Collects start and end tags, with any attributes, to compare markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: Counter[str] = Counter()
+        self.attributes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        self.attributes += [f"{tag} {name}" for name, _ in attrs]
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags["/" + tag] += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def _markup(text: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def _digits(text: str) -> list[str]:
+    """Numbers outside placeholders, with native digits (٣, ३) read as ASCII."""
+    text = _PLACEHOLDER.sub(" ", text)
+    ascii_text = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
+    return _NUMBER.findall(ascii_text)
+
+
+def _leading(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _trailing(text: str) -> str:
+    return text[len(text.rstrip()):]
+
+
+def check_message(source: str, translation: str) -> list[tuple[str, str]]:
+    """(severity, reason) for one msgid/msgstr pair; empty translations are skipped."""
+    if not translation:
+        return []
+    problems: list[tuple[str, str]] = []
+    wanted = set(_PLACEHOLDER.findall(source)) - {""}
+    found = set(_PLACEHOLDER.findall(translation))
+    for name in sorted(wanted - found):
+        problems.append((ERROR, f"placeholder %({name})s is missing; copy it exactly"))
+    for name in sorted(found - wanted):
+        problems.append((ERROR, f"placeholder %({name})s is not in the English; use only "
+                         + (", ".join(f"%({n})s" for n in sorted(wanted)) or "no placeholders")))
+    try:
+        translation % {name: "1" for name in wanted | found}
+    except (ValueError, TypeError, KeyError) as exc:
+        stray = [m for m in _ANY_PERCENT.findall(translation) if not _PLACEHOLDER.fullmatch(m)]
+        shown = f" ({stray[0]!r})" if stray else ""
+        problems.append((ERROR, f"stray % sign{shown} would crash the build ({exc}); write %% for"
+                         " a literal percent sign"))
+    src, dst = _markup(source), _markup(translation)
+    if src.tags != dst.tags or dst.attributes:
+        extra = sorted((dst.tags - src.tags).keys()) + dst.attributes
+        lacking = sorted((src.tags - dst.tags).keys())
+        detail = "; ".join(filter(None, [
+            f"not allowed: <{'>, <'.join(extra)}>" if extra else "",
+            f"missing: <{'>, <'.join(lacking)}>" if lacking else ""]))
+        problems.append((ERROR, f"HTML markup differs from the English ({detail}); use exactly"
+                         " the tags of the English text, without attributes"))
+    for edge, part in (("leading", _leading), ("trailing", _trailing)):
+        if part(source) != part(translation):
+            problems.append((ERROR, f"{edge} whitespace or newline differs from the English"
+                             f" ({part(source)!r} vs {part(translation)!r})"))
+    lost = Counter(_digits(source)) - Counter(_digits(translation))
+    if lost:
+        problems.append((ERROR, f"number {', '.join(sorted(lost))} from the English is missing"))
+    return problems
+
+
+def _problems_for(loaded: LoadedCatalog, message: Message) -> list[Problem]:
+    path, line = loaded.path, message.lineno
+    msgid = str(message.id if isinstance(message.id, str) else message.id[0])
+    found: list[Problem] = []
+    if isinstance(message.id, tuple):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if any(strings) and not all(strings):
+            empty = [str(i) for i, s in enumerate(strings) if not s]
+            found.append(Problem(path, line, msgid, ERROR,
+                                 f"plural form msgstr[{', '.join(empty)}] is empty; fill in"
+                                 " every form"))
+        pairs = [(str(message.id[0] if i == 0 else message.id[1]), str(s or ""))
+                 for i, s in enumerate(strings)]
+    else:
+        pairs = [(str(message.id), str(message.string or ""))]
+    for source, translation in pairs:
+        for severity, reason in check_message(source, translation):
+            found.append(Problem(path, line, msgid, severity, reason))
+    if message.fuzzy:
+        found.append(Problem(path, line, msgid, WARNING,
+                             "fuzzy: the English changed or the entry is a guess; check it"
+                             " and remove the fuzzy flag"))
+    elif (loaded.language.code != SOURCE_LANGUAGE and pairs[0][1] == pairs[0][0]
+          and re.search(r"[^\W\d_]{3}", msgid)):
+        found.append(Problem(path, line, msgid, WARNING,
+                             "translation is identical to the English; translate it, or"
+                             " confirm the word is the same in your language"))
+    return found
+
+
+def check_catalog(loaded: LoadedCatalog) -> list[Problem]:
+    """Every problem in one loaded catalog, in file order."""
+    found: list[Problem] = []
+    for message in loaded.messages():
+        found += _problems_for(loaded, message)
+    return found
+
+
+def check_file(path: Path, code: str | None = None) -> tuple[LoadedCatalog | None, list[Problem]]:
+    """Load and check; a file that cannot be loaded is one error, not an exception."""
+    try:
+        loaded = load_catalog(path, code)
+    except CatalogError as exc:
+        return None, [Problem(exc.path or path, exc.line, "", ERROR, exc.message)]
+    return loaded, check_catalog(loaded)
+
+
+def check_languages(locales_dir: Path, codes: list[str]) -> dict[str, list[Problem]]:
+    return {code: check_file(catalog_path(locales_dir, code), code)[1] for code in codes}
+
+
+def broken_messages(loaded: LoadedCatalog) -> set[str]:
+    """msgids whose translation has an error: English is used for them in drafts."""
+    return {p.msgid for p in check_catalog(loaded) if p.severity == ERROR}

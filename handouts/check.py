@@ -21,7 +21,6 @@ from .errors import CatalogError
 ERROR = "error"
 WARNING = "warning"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
-_ANY_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]?")
 _NUMBER = re.compile(r"\d+")
 
 
@@ -93,19 +92,20 @@ def check_message(source: str, translation: str) -> list[tuple[str, str]]:
         problems.append((ERROR, f"placeholder %({name})s is not in the English; use only "
                          + (", ".join(f"%({n})s" for n in sorted(wanted)) or "no placeholders")))
     try:
+        # The real formatting, with sample values: what rendering will do.
         translation % {name: "1" for name in wanted | found}
-    except (ValueError, TypeError, KeyError) as exc:
-        stray = [m for m in _ANY_PERCENT.findall(translation) if not _PLACEHOLDER.fullmatch(m)]
-        shown = f" ({stray[0]!r})" if stray else ""
-        problems.append((ERROR, f"stray % sign{shown} would crash the build ({exc}); write %% for"
-                         " a literal percent sign"))
+    except (ValueError, TypeError, KeyError):
+        problems.append((ERROR, 'a stray "%" would crash the build; write "%%" for a literal'
+                         " percent sign"))
     src, dst = _markup(source), _markup(translation)
     if src.tags != dst.tags or dst.attributes:
-        extra = sorted((dst.tags - src.tags).keys()) + dst.attributes
-        lacking = sorted((src.tags - dst.tags).keys())
+        extra = [f"<{t}>" for t in sorted(dst.tags - src.tags) if not t.startswith("/")]
+        extra += [f"{a.split()[1]}= on <{a.split()[0]}>" for a in dst.attributes]
+        lacking = [f"<{t}>" for t in sorted(src.tags - dst.tags) if not t.startswith("/")]
         detail = "; ".join(filter(None, [
-            f"not allowed: <{'>, <'.join(extra)}>" if extra else "",
-            f"missing: <{'>, <'.join(lacking)}>" if lacking else ""]))
+            f"not allowed: {', '.join(extra)}" if extra else "",
+            f"missing: {', '.join(lacking)}" if lacking else "",
+            "tags not closed as in the English" if not extra and not lacking else ""]))
         problems.append((ERROR, f"HTML markup differs from the English ({detail}); use exactly"
                          " the tags of the English text, without attributes"))
     for edge, part in (("leading", _leading), ("trailing", _trailing)):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -102,9 +104,17 @@ def _refuse_dropped(project: Project) -> None:
 
 
 def _po_bytes(catalog: Catalog) -> bytes:
+    """Babel writes the catalog; GNU msgcat, when installed, lays it out as msgmerge,
+    Poedit and Weblate do, so translators' tools and ours never fight over line breaks."""
     buf = io.BytesIO()
     write_po(buf, catalog, width=WIDTH, include_previous=True, include_lineno=False)
-    return buf.getvalue()
+    data = buf.getvalue()
+    if shutil.which("msgcat"):
+        gnu = subprocess.run(["msgcat", f"--width={WIDTH}", "-o", "-", "-"], input=data,
+                             capture_output=True, check=False)
+        if gnu.returncode == 0 and gnu.stdout:
+            return gnu.stdout
+    return data
 
 
 def write_catalog(path: Path, catalog: Catalog) -> None:
@@ -115,11 +125,16 @@ def write_template(project: Project, template: Catalog) -> bool:
     """Write ``locales/handouts.pot`` unless its messages are unchanged; True if written."""
     path = project.pot_file
     if path.is_file():
-        old = read_po(path.open("rb"))
+        old = _read(path)
         if _same_messages(old, template):
             return False
     write_catalog(path, template)
     return True
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh)
 
 
 def _entry(m: Message) -> tuple[object, ...]:
@@ -148,7 +163,7 @@ def init(project: Project, code: str, *, translator: str = "", produced_by: str 
     if not project.pot_file.is_file():
         raise CatalogError("no template; run: python generate.py extract",
                            path=project.pot_file)
-    template = read_po(project.pot_file.open("rb"))
+    template = _read(project.pot_file)
     when = today or dt.date.today()
     catalog = PoCatalog(locale=folder, domain=DOMAIN, project="handouts", version=__version__,
                       msgid_bugs_address="", charset="utf-8", fuzzy=False,
@@ -239,11 +254,11 @@ def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
     """
     template = extract(project)
     pot_stale = not project.pot_file.is_file() or not _same_messages(
-        read_po(project.pot_file.open("rb")), template)
+        _read(project.pot_file), template)
     if pot_stale and not check:
         write_template(project, template)
     if not pot_stale:
-        template = read_po(project.pot_file.open("rb"))  # keep its creation date
+        template = _read(project.pot_file)  # keep its creation date
     results = []
     for code in list(codes) or shipped_languages(project.locales_dir):
         path = catalog_path(project.locales_dir, code)

@@ -1,0 +1,69 @@
+"""`check`: one fixture catalog per defect, compared with a golden output file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts.catalog import catalog_path, shipped_languages
+from handouts.check import check_message
+from handouts.cli import cli
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+CASES = sorted(p.stem for p in (DATA / "check").glob("*.po"))
+
+
+def run_check(tmp_path: Path, fixture: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    target = catalog_path(tmp_path / "locales", "es")
+    target.parent.mkdir(parents=True)
+    shutil.copy(fixture, target)
+    monkeypatch.chdir(tmp_path)  # paths are shown relative to where staff run the command
+    result = CliRunner().invoke(cli, ["--project", str(tmp_path), "check"])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_defect_has_its_exact_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           case: str) -> None:
+    code, output = run_check(tmp_path, DATA / "check" / f"{case}.po", monkeypatch)
+    golden = (DATA / "check" / f"{case}.out").read_text("utf-8")
+    assert f"{output}exit {code}\n" == golden
+
+
+def test_unreadable_catalog_is_one_error_line(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = run_check(tmp_path, DATA / "po" / "syntax.po", monkeypatch)
+    assert code == 1
+    assert output == ("locales/es/LC_MESSAGES/handouts.po:10: error: syntax error: Unknown or"
+                      " misformatted keyword\n1 catalog(s) checked: 1 error(s), 0 warning(s).\n")
+
+
+def test_shipped_catalogs_are_clean() -> None:
+    result = CliRunner().invoke(cli, ["--project", str(ROOT), "check"])
+    assert result.exit_code == 0
+    count = len(shipped_languages(ROOT / "locales"))
+    assert result.output == f"{count} catalog(s) checked: 0 error(s), 0 warning(s).\n"
+
+
+def test_french_percent_is_caught_before_it_crashes_rendering() -> None:
+    problems = check_message("%(num)s of the people", "%(num)s 50 % des gens")
+    assert [p[1] for p in problems] == [
+        'a stray "%" would crash the build; write "%%" for a literal percent sign']
+    assert check_message("%(num)s of the people", "%(num)s 50 %% des gens") == []
+
+
+def test_native_digits_count_as_the_number() -> None:
+    assert check_message("Take 2 slow breaths.", "خذ ٢ نفسًا بطيئًا.") == []
+
+
+def test_msgfmt_accepts_every_shipped_catalog() -> None:
+    files = [*sorted((ROOT / "locales").rglob("*.po")), ROOT / "locales" / "handouts.pot"]
+    for path in files:
+        result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, (path, result.stderr)

@@ -86,8 +86,8 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
         result = build(project, options, on_written=report)
     except HandoutError as exc:
         raise _Fail(exc) from None
-    total = len(result.written) + len(result.failures)
-    click.echo(f"Built {len(result.written)} of {total} PDF(s) into {out}.")
+    failed = f"; {len(result.failures)} failed (see below)" if result.failures else ""
+    click.echo(f"Built {len(result.written)} PDF(s) into {out}{failed}.")
     if result.failures:
         for failure in result.failures:
             click.echo(f"Failed: {failure}", err=True)

@@ -89,3 +89,47 @@ def test_html_preview_written_beside_pdf(tmp_path: Path, project: Project, paper
     html = report.written[0].path.with_suffix(".html").read_text("utf-8")
     assert '<html lang="ar" dir="rtl">' in html
     assert "font-family" in html  # the stylesheet is inlined, so the preview stands alone
+
+
+def page_texts(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [squash(p.extract_text()) for p in PdfReader(path).pages]
+
+
+def test_gate_refuses_check_errors_and_draft_falls_back_to_english(
+        tmp_path: Path, project_copy: Project) -> None:
+    path = edit(project_copy, "es", "Get help now", "Busque ayuda 100 % ya")
+    line = load_catalog(path).lines[("Get help now", None)]
+    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",)))
+    assert report.written == []
+    assert [str(f) for f in report.failures] == [
+        f'{path}: [es] not published: 1 error(s) in the catalog; first, line {line}: "Get help'
+        ' now": a stray "%" would crash the build; write "%%" for a literal percent sign.'
+        " Run: python generate.py check es"]
+
+    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",),
+                                              allow_incomplete=True))
+    assert report.ok, report.failures
+    pages = page_texts(report.written[0].path)
+    banner = squash("Traducción incompleta: parte del texto aparece en inglés.")
+    assert len(pages) == 2 and all(banner in page for page in pages)
+    assert squash("Get help now") in pages[0]
+    assert "100%ya" not in "".join(pages)
+
+
+def test_reviewed_translation_names_reviewer_and_date(tmp_path: Path,
+                                                      project_copy: Project) -> None:
+    path = catalog_path(project_copy.locales_dir, "es")
+    header = path.read_text("utf-8")
+    header = header.replace('"X-Review-Status: unreviewed\\n"', '"X-Review-Status: reviewed\\n"')
+    header = header.replace('"X-Reviewed-By: \\n"', '"X-Reviewed-By: Ana Ruiz, CoreCHI\\n"')
+    header = header.replace('"X-Review-Date: \\n"', '"X-Review-Date: 2026-12-01\\n"')
+    path.write_text(header, "utf-8")
+    report = build(project_copy, BuildOptions(out=tmp_path, languages=("es",)))
+    body = squash(text(report.written[0].path))
+    assert squash("Ana Ruiz, CoreCHI") in body and squash("1 de diciembre de 2026") in body
+    note = load_catalog(path).translations.gettext("Translation not yet professionally reviewed.")
+    assert squash(note) not in body
+
+

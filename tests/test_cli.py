@@ -27,7 +27,7 @@ def test_build_reports_each_file_and_summary(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == f"{pdf}  2 pages  {size / 1024:.0f} KB" or lines[0] == (
         f"{pdf}  1 page  {size / 1024:.0f} KB")
-    assert lines[-1] == f"Built 1 of 1 PDF(s) into {tmp_path}."
+    assert lines[-1] == f"Built 1 PDF(s) into {tmp_path}."
 
 
 def test_unknown_language_is_exit_1_with_hint(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
     (tmp_path / "en").write_text("a file where the language folder should be")
     code, out, err = run("build", "--lang", "en", "--lang", "es", "--out", str(tmp_path))
     assert code == 1
-    assert out.splitlines()[-1] == f"Built 1 of 2 PDF(s) into {tmp_path}."
+    assert out.splitlines()[-1] == f"Built 1 PDF(s) into {tmp_path}; 1 failed (see below)."
     assert err == (f"Failed: {tmp_path}/en: [en] cannot create this folder: a file is in the"
                    " way; move it or choose another folder with --out\n")
     assert (tmp_path / "es" / "stockholm-syndrome-treatment-a4.pdf").is_file()
@@ -104,3 +104,66 @@ def test_generate_py_entry_point(tmp_path: Path) -> None:
 
 def test_default_project_is_repository() -> None:
     assert Project.default().root == ROOT
+
+
+def copy_project(tmp_path: Path) -> Path:
+    import shutil
+
+    for name in ("templates", "locales"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def invoke(project: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--project", str(project), *args])
+    return result.exit_code, result.output
+
+
+def test_stats_counts_fuzzy_as_not_translated(tmp_path: Path) -> None:
+    import json
+
+    project = copy_project(tmp_path)
+    po = project / "locales" / "es" / "LC_MESSAGES" / "handouts.po"
+    po.write_text(po.read_text("utf-8").replace(
+        'msgid "Get help now"', '#, fuzzy\nmsgid "Get help now"', 1), "utf-8")
+    code, out = invoke(project, "stats", "--lang", "es", "--json")
+    assert code == 0
+    [row] = json.loads(out)
+    assert (row["translated"], row["fuzzy"], row["untranslated"]) == (row["total"] - 1, 1, 0)
+    assert row["percent"] == round(100 * (row["total"] - 1) / row["total"], 1)
+    assert row["review"] == "not reviewed"
+    code, out = invoke(project, "stats", "--lang", "es")
+    assert out.splitlines()[0].split() == ["language", "translated", "fuzzy", "untranslated",
+                                           "obsolete", "%", "review", "revised"]
+    assert out.splitlines()[1].split()[:3] == ["es", str(row["translated"]), "1"]
+
+
+def test_update_check_exit_codes(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    assert invoke(project, "update", "--check") == (0, "All catalogs are up to date.\n")
+    handout = project / "templates" / "handouts" / "stockholm-syndrome-treatment.html"
+    handout.write_text(handout.read_text("utf-8").replace(
+        '_("Get help now")', '_("Get medical help now")'), "utf-8")
+    code, out = invoke(project, "update", "--check")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"{project}/locales/handouts.pot: out of date"
+    assert (f"{project}/locales/es/LC_MESSAGES/handouts.po: out of date (0 new, 1 fuzzy,"
+            " 0 obsolete, 0 revived)") in lines
+    assert lines[-1] == "Run: python generate.py update"
+    code, out = invoke(project, "update")
+    assert code == 0
+    assert invoke(project, "update", "--check")[0] == 0
+
+
+def test_extract_and_init_commands(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    code, out = invoke(project, "extract")
+    assert code == 0 and out.endswith("messages (unchanged).\n")
+    code, out = invoke(project, "init", "fr")
+    assert code == 0
+    assert out == (f"Created {project}/locales/fr/LC_MESSAGES/handouts.po. Translate it, then"
+                   " run: python generate.py check\n")
+    code, out = invoke(project, "init", "frr_XX")
+    assert code == 1 and out.startswith("Error: unknown locale 'frr_XX'")

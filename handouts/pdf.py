@@ -30,7 +30,12 @@ PDF_VARIANT = "pdf/ua-1"
 FONT_PACKAGES = {
     "Noto Sans": "fonts-noto-core",
     "Noto Naskh Arabic": "fonts-noto-core",
+    "Noto Nastaliq Urdu": "fonts-noto-core",
+    "Noto Sans Devanagari": "fonts-noto-core",
     "Noto Sans CJK SC": "fonts-noto-cjk",
+    "Noto Sans CJK TC": "fonts-noto-cjk",
+    "Noto Sans CJK JP": "fonts-noto-cjk",
+    "Noto Sans CJK KR": "fonts-noto-cjk",
 }
 INSTALL_HINT = "run: sudo scripts/setup.sh (or apt-get install {packages})"
 

@@ -23,7 +23,7 @@ from .errors import (
     RenderError,
     TemplateError,
 )
-from .pdf import Renderer, write_atomic
+from .pdf import Renderer, remove_stale_temporaries, write_atomic
 from .project import Project
 from .render import PAPERS, handout_names, make_environment, render_html
 
@@ -138,6 +138,8 @@ def build(project: Project, options: BuildOptions,
     """Render every requested handout x language x paper; collect failures."""
     plan = make_plan(project, options)
     report = BuildReport()
+    if options.out.is_dir():
+        remove_stale_temporaries(options.out)
     env = make_environment(project.templates_dir)
     allowed = [plan.clinic.logo] if plan.clinic and plan.clinic.logo else []
     renderer = Renderer(project.templates_dir, project.stylesheet, allowed)

@@ -218,6 +218,11 @@ class _Parser(PoFileParser):
                     raise CatalogError("duplicate header entry; delete the second msgid \"\"",
                                        path=self.path, line=line)
                 self.header = self.translations[0][1].denormalize() if self.translations else ""
+                # Babel would crash on a malformed Plural-Forms; say what is wrong instead.
+                plural = email.message_from_string(self.header).get("Plural-Forms")
+                if plural is not None and not _PLURAL_FORMS.match(plural):
+                    raise CatalogError(f'header: Plural-Forms is malformed: "{plural}"',
+                                       path=self.path, line=1)
             else:
                 key = (msgid, context)
                 if key in self.seen:

@@ -21,6 +21,10 @@ from .errors import CatalogError
 ERROR = "error"
 WARNING = "warning"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+PADDED_PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d+|%\(\w+\)[-#0 +]*\d*\.\d+")
+# Control characters break the PDF's text; direction overrides can reverse a
+# phone number on paper. (Isolates and LRM/RLM marks are fine for RTL text.)
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ufeff]")
 _NUMBER = re.compile(r"\d+")
 
 
@@ -55,6 +59,19 @@ class _Tags(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
+
+    # Comments, CDATA and declarations are markup no English message uses.
+    def handle_comment(self, data: str) -> None:
+        self.tags["!--"] += 1
+
+    def unknown_decl(self, data: str) -> None:
+        self.tags["![CDATA["] += 1
+
+    def handle_decl(self, decl: str) -> None:
+        self.tags["!"] += 1
+
+    def handle_pi(self, data: str) -> None:
+        self.tags["?"] += 1
 
 
 def _markup(text: str) -> _Tags:
@@ -91,6 +108,14 @@ def check_message(source: str, translation: str) -> list[tuple[str, str]]:
     for name in sorted(found - wanted):
         problems.append((ERROR, f"placeholder %({name})s is not in the English; use only "
                          + (", ".join(f"%({n})s" for n in sorted(wanted)) or "no placeholders")))
+    forbidden = sorted({f"U+{ord(c):04X}" for c in _FORBIDDEN.findall(translation)})
+    if forbidden:
+        problems.append((ERROR, f"invisible control character {', '.join(forbidden)}; delete it"))
+    if PADDED_PLACEHOLDER.search(translation):
+        # A width such as %(date)999999999s would also exhaust memory when formatted.
+        problems.append((ERROR, "placeholders take no width or precision; write them exactly"
+                         " as in the English"))
+        return problems
     try:
         # The real formatting, with sample values: what rendering will do.
         translation % {name: "1" for name in wanted | found}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,9 +107,7 @@ def languages_command(project: Project) -> None:
             raise _Fail(exc) from None
         lang = loaded.language
         rows.append((code, lang.native_name, lang.direction, f"{loaded.stats.percent:.0f}%"))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    for code, name, direction, pct in rows:
-        click.echo(f"{code:<{widths[0]}}  {name:<{widths[1]}}  {direction:<{widths[2]}}  {pct:>4}")
+    _echo_table(rows)
 
 
 @cli.command("extract")
@@ -202,9 +201,19 @@ def stats_command(project: Project, languages: tuple[str, ...], as_json: bool) -
     table = [header] + [tuple(str(r[k]) for k in (
         "language", "translated", "fuzzy", "untranslated", "obsolete", "percent", "review",
         "revised")) for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    _echo_table(table)
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _echo_table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)]
+        click.echo("  ".join(cells).rstrip())
 
 
 def _shown(path: Path) -> str:

@@ -7,6 +7,7 @@ contains inline tags, cleaned down to exactly those tags (no attributes).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from typing import Any
 
 import jinja2
 import nh3
+from babel import Locale, localedata
 from babel.dates import format_date as babel_format_date
 from markupsafe import Markup, escape
 
 from .catalog import Language, LoadedCatalog, excerpt
+from .check import PADDED_PLACEHOLDER
 from .clinic import Clinic
 from .errors import RenderError, TemplateError
 
@@ -31,6 +34,8 @@ _PAGE, _PAGES = "\x01", "\x02"
 # CLDR numbering system -> CSS counter style that WeasyPrint predefines.
 _COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devanagari",
                    "beng": "bengali", "thai": "thai", "mymr": "myanmar"}
+_ZERO = {"arab": "\u0660", "arabext": "\u06f0", "deva": "\u0966", "beng": "\u09e6",
+         "thai": "\u0e50", "mymr": "\u1040"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ class _Gettext:
 
     def _format(self, source: str, translated: str, variables: Mapping[str, Any]) -> Markup:
         try:
+            if PADDED_PLACEHOLDER.search(translated):
+                raise ValueError("placeholder with a width")  # e.g. %(x)999999999s
             return sanitize(source, translated) % variables
         except (KeyError, ValueError, TypeError) as exc:
             line = None
@@ -129,7 +136,7 @@ def css_content(label: Markup, language: Language) -> Markup:
 
     ``PAGE`` and ``PAGES`` sentinels become page counters in the locale's digits.
     """
-    style = _COUNTER_STYLES.get(language.locale.default_numbering_system, "decimal")
+    style = _COUNTER_STYLES.get(numbering_system(language.locale), "decimal")
     counters = {_PAGE: f"counter(page, {style})", _PAGES: f"counter(pages, {style})"}
     parts = re.split(f"([{_PAGE}{_PAGES}])", label.unescape())
     return Markup(" ".join(counters.get(p) or _css_string(p) for p in parts if p))
@@ -138,6 +145,33 @@ def css_content(label: Markup, language: Language) -> Markup:
 def _isolate(value: str) -> Markup:
     """Clinic text in its own direction (first strong character decides, like dir=auto)."""
     return escape(f"\u2068{value}\u2069")
+
+
+def numbering_system(locale: Locale) -> str:
+    """CLDR's default digits for a locale; some thin locales (ht) lack the field."""
+    try:
+        return str(locale.default_numbering_system)
+    except KeyError:
+        return "latn"
+
+
+@functools.cache
+def date_format(locale: Locale) -> str:
+    """``long`` (14 November 2025) where CLDR has the language's own month names.
+
+    Some languages (Haitian Creole) inherit another language's month names; a
+    numeric date is then better than a French one.
+    """
+    own = localedata.load(locale.language, merge_inherited=False)
+    return "long" if "months" in own else "short"
+
+
+def native_digits(text: str, locale: Locale) -> str:
+    """ASCII digits in the locale's own digits (Babel's dates are always ASCII)."""
+    zero = _ZERO.get(numbering_system(locale))
+    if zero is None:
+        return text
+    return text.translate({ord("0") + i: chr(ord(zero) + i) for i in range(10)})
 
 
 def _ltr(value: str) -> Markup:
@@ -167,10 +201,12 @@ def render_html(
     text = _Gettext(catalog, english_for)
 
     def format_date(value: str | dt.date) -> Markup:
-        """A long, localized date that never breaks across lines."""
+        """A localized date that never breaks across lines."""
         date = dt.date.fromisoformat(value) if isinstance(value, str) else value
-        formatted = babel_format_date(date, format="long", locale=language.locale)
-        return Markup('<span class="nowrap">%s</span>') % formatted
+        formatted = babel_format_date(date, format=date_format(language.locale),
+                                      locale=language.locale)
+        return Markup('<span class="nowrap">%s</span>') % native_digits(formatted,
+                                                                        language.locale)
 
     context: dict[str, Callable[..., Any] | object] = {
         "language": language,

@@ -9,8 +9,8 @@ import pytest
 from handouts.errors import RenderError
 from handouts.pdf import Renderer
 
-ROOT = Path(__file__).parent.parent
-DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent.parent
+DATA = Path(__file__).parent.parent / "data"
 PNG_1PX = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNg"
            "YGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==")
 

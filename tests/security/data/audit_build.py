@@ -1,0 +1,27 @@
+"""Run a build under a Python audit hook; print every file opened and socket used."""
+
+import json
+import sys
+from pathlib import Path
+
+from handouts.build import BuildOptions, build
+from handouts.project import Project
+
+project = Project.default()
+options = BuildOptions(out=Path(sys.argv[1]), languages=("en", "zh_CN", "ar"),
+                       papers=("a4", "letter"), clinic=Path(sys.argv[2]), html=True)
+build(project, options)  # warm-up: imports and caches happen here
+events = []
+
+
+def hook(event: str, args: tuple) -> None:
+    if event == "open":
+        events.append(["open", str(args[0])])
+    elif event.startswith(("socket.", "urllib.", "http.", "ftplib.")) or event in (
+            "subprocess.Popen", "os.system", "os.exec", "os.spawn"):
+        events.append([event, repr(args)[:200]])
+
+
+sys.addaudithook(hook)
+report = build(project, options)
+print(json.dumps({"ok": report.ok, "events": events}))

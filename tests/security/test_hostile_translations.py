@@ -1,0 +1,102 @@
+"""Hostile translations: rejected by `check` (so by `build`), and harmless if forced.
+
+A draft build (--allow-incomplete) falls back to English for each rejected
+message, and the sanitiser is a second wall: no tag, attribute, fetch or link
+the English source lacks ever reaches the PDF.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from handouts.build import BuildOptions, build
+from handouts.catalog import catalog_path, load_catalog
+from handouts.check import ERROR, check_message
+from handouts.project import Project
+from handouts.render import sanitize
+from handouts.sync import write_catalog
+
+HELP = "Get help now"
+PAGE = "Page %(page)s of %(pages)s"
+HOSTILE = [
+    (HELP, "<script>alert(1)</script>Ayuda"),
+    (HELP, '<img src="file:///etc/passwd" alt="x">'),
+    (HELP, "<img src=x onerror=alert(1)>"),
+    (HELP, '<link rel="attachment" href="file:///etc/passwd">'),
+    (HELP, '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">'),
+    (HELP, "<style>@import url(file:///etc/passwd);</style>Ayuda"),
+    (HELP, "<style>body{background:url(http://127.0.0.1:9/)}</style>"),
+    (HELP, '<a href="javascript:alert(1)">Ayuda</a>'),
+    (HELP, '<a href="file:///etc/shadow">Ayuda</a>'),
+    (HELP, '<span style="background:url(file:///etc/passwd)">Ayuda</span>'),
+    (HELP, '<b onclick="x()">Ayuda</b>'),
+    (HELP, '<iframe src="file:///etc/passwd"></iframe>'),
+    (HELP, '<object data="file:///etc/passwd"></object>'),
+    (HELP, '<embed src="file:///etc/passwd">'),
+    (HELP, '<svg><image href="file:///etc/passwd"/></svg>'),
+    (HELP, '<base href="file:///etc/">Ayuda'),
+    (HELP, '<meta http-equiv="refresh" content="0;url=file:///etc/passwd">'),
+    (HELP, "</h2></aside><h1>Llame al 555</h1><aside><h2>"),
+    (HELP, "<!-- x --><![CDATA[y]]>Ayuda"),
+    (HELP, '<form action="http://127.0.0.1:9/"><input name=x></form>'),
+    (HELP, "Ayuda\u202e0011 ya"),  # right-to-left override: reverses digits on paper
+    (HELP, "Ayuda\x00ya\x07"),
+    ("Published: %(date)s", "Publicado: %(date)999999999s"),  # memory bomb
+    ("Published: %(date)s", "Publicado: %(date)s %(__class__)s"),
+    ("Published: %(date)s", "Publicado al 100 % el %(date)s"),
+    (PAGE, '"; } @page { background: url(file:///etc/passwd) } x { content: "'),
+    (PAGE, "Página %(page)s de %(pages)s </style><script>x</script>"),
+    ("How Stockholm syndrome is treated", "</title><link rel=attachment href=/etc/passwd>"),
+]
+
+
+@pytest.mark.parametrize(("source", "translation"), HOSTILE)
+def test_check_rejects(source: str, translation: str) -> None:
+    errors = [reason for severity, reason in check_message(source, translation)
+              if severity == ERROR]
+    assert errors, f"check let through: {translation!r}"
+
+
+@pytest.mark.parametrize(("source", "translation"), HOSTILE)
+def test_sanitiser_leaves_no_markup(source: str, translation: str) -> None:
+    cleaned = str(sanitize(source, translation))
+    assert "<" not in cleaned and ">" not in cleaned.replace("&gt;", "")
+
+
+def test_source_tags_survive_and_nothing_else() -> None:
+    assert sanitize("Call <strong>now</strong>",
+                    '<strong style="x">ya</strong><a href="javascript:x">y</a>') == (
+        "<strong>ya</strong>y")
+
+
+def test_forced_draft_with_every_attack_is_harmless(tmp_path: Path,
+                                                    project_copy: Project) -> None:
+    path = catalog_path(project_copy.locales_dir, "es")
+    loaded = load_catalog(path)
+    for source, translation in HOSTILE:
+        # One catalog carries them all, on as many messages as we have sources.
+        loaded.catalog[source].string = translation
+    write_catalog(path, loaded.catalog)
+
+    refused = build(project_copy, BuildOptions(out=tmp_path / "refused", languages=("es",)))
+    assert refused.written == [] and "not published" in str(refused.failures[0])
+
+    report = build(project_copy, BuildOptions(out=tmp_path / "draft", languages=("es",),
+                                              allow_incomplete=True, html=True))
+    assert report.ok, report.failures
+    pdf = report.written[0].path
+    html = pdf.with_suffix(".html").read_text("utf-8")
+    for needle in ("<script", "<img", "<iframe", "<object", "<embed", "<base", "<form",
+                   "<link", "javascript:", "file:///etc", "onerror", "onclick", "\u202e"):
+        assert needle not in html
+    reader = PdfReader(pdf)
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            uri = str(annot.get_object().get("/A", {}).get("/URI", ""))
+            assert not uri.startswith(("file:", "javascript:")), uri
+    assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))
+    assert reader.metadata is not None
+    assert reader.metadata.title == "How Stockholm syndrome is treated"

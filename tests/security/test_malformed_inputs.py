@@ -1,0 +1,168 @@
+"""Every bad input gets one line naming the file (and line), exit code 1, no traceback,
+and nothing already written is lost."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts.cli import cli
+
+ROOT = Path(__file__).parent.parent.parent
+HANDOUT = "stockholm-syndrome-treatment"
+HEADER = ('msgid ""\nmsgstr ""\n"Language: es\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+          '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n')
+
+
+def po(project: Path, body: str | bytes) -> Path:
+    path = project / "locales" / "es" / "LC_MESSAGES" / "handouts.po"
+    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    return path
+
+
+def clinic(project: Path, body: str | bytes) -> list[str]:
+    path = project / "clinic.toml"
+    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    return ["--clinic", str(path)]
+
+
+def _edit_template(project: Path) -> None:
+    path = project / "templates" / "handouts" / f"{HANDOUT}.html"
+    path.write_text(path.read_text("utf-8").replace("{% endblock %}", "{% endblok %}", 1))
+
+
+Setup = Callable[[Path], list[str]]
+CASES: dict[str, tuple[Setup, str]] = {
+    "po-syntax": (lambda p: (po(p, HEADER + 'msgid "a"\nmgstr "b"\n'), [])[1],
+                  "Failed: {po}:8: [es] syntax error: Unknown or misformatted keyword"),
+    "po-encoding": (lambda p: (po(p, HEADER.encode() + b'msgid "a"\nmsgstr "\xff"\n'), [])[1],
+                    "Failed: {po}:8: [es] not valid UTF-8; save the file as UTF-8"),
+    "po-no-header": (lambda p: (po(p, 'msgid "a"\nmsgstr "b"\n'), [])[1],
+                     'Failed: {po}:1: [es] missing header entry (msgid "" with Language and'
+                     " Content-Type)"),
+    "po-garbled-header": (lambda p: (po(p, HEADER.replace("UTF-8", "ISO-8859-1")), [])[1],
+                          'Failed: {po}:1: [es] header: Content-Type must be "text/plain;'
+                          ' charset=UTF-8"'),
+    "po-plural-syntax": (lambda p: (po(p, HEADER.replace("nplurals=2", "nplurals=two")), [])[1],
+                         'Failed: {po}:1: [es] header: Plural-Forms is malformed:'
+                         ' "nplurals=two; plural=(n != 1);"'),
+    "po-plural-count": (lambda p: (po(p, HEADER.replace("nplurals=2", "nplurals=1")), [])[1],
+                        "Failed: {po}:1: [es] header: Plural-Forms has nplurals=1, but es needs"
+                        " 2"),
+    "po-duplicate": (lambda p: (po(p, HEADER + 'msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr'
+                                   ' "c"\n'), [])[1],
+                     'Failed: {po}:10: [es] duplicate message "a" (first on line 7); delete'
+                     " one of them"),
+    "po-empty": (lambda p: (po(p, ""), [])[1],
+                 'Failed: {po}:1: [es] missing header entry (msgid "" with Language and'
+                 " Content-Type)"),
+    "po-binary": (lambda p: (po(p, bytes(range(256))), [])[1],
+                  "Failed: {po}:2: [es] not valid UTF-8; save the file as UTF-8"),
+    "po-directory": (lambda p: (po(p, "").unlink(), po(p, "").parent.joinpath(
+        "handouts.po").unlink(), (p / "locales/es/LC_MESSAGES/handouts.po").mkdir(), [])[3],
+                     "Failed: {po}: [es] cannot read catalog: Is a directory"),
+    "no-locales": (lambda p: (shutil.rmtree(p / "locales"), [])[1],
+                   "Error: {project}/locales: no catalogs found; expected"
+                   " locales/<lang>/LC_MESSAGES/handouts.po"),
+    "unknown-lang": (lambda p: ["--lang", "xx-YY"], "Error: unknown language code 'xx-YY'"),
+    "clinic-missing": (lambda p: ["--clinic", str(p / "nope.toml")],
+                       "Error: {project}/nope.toml: cannot read clinic file: No such file or"
+                       " directory"),
+    "clinic-toml": (lambda p: clinic(p, 'name = "A"\nphone = +1 555\n'),
+                    "Error: {project}/clinic.toml:2: invalid TOML: Expected newline or end of"
+                    " document after a statement"),
+    "clinic-no-name": (lambda p: clinic(p, 'phone = "1"\n'),
+                       'Error: {project}/clinic.toml: missing key "name" (for example: name ='
+                       ' "…")'),
+    "clinic-type": (lambda p: clinic(p, 'name = ["A"]\n'),
+                    'Error: {project}/clinic.toml: "name" must be text in quotes, not list'),
+    "clinic-logo-missing": (lambda p: clinic(p, 'name = "A"\nlogo = "logo.png"\n'),
+                            'Error: {project}/clinic.toml: logo "logo.png" not found at'
+                            " {project}/logo.png"),
+    "clinic-logo-outside": (lambda p: clinic(p, 'name = "A"\nlogo = "/etc/passwd"\n'),
+                            "Error: {project}/clinic.toml: logo \"/etc/passwd\" is outside the"
+                            " clinic file's folder {project}"),
+    "clinic-logo-not-image": (lambda p: ((p / "logo.png").write_text("<?php"),
+                                         clinic(p, 'name = "A"\nlogo = "logo.png"\n'))[1],
+                              'Error: {project}/clinic.toml: logo "logo.png" is not a valid PNG'
+                              " image"),
+    "clinic-logo-huge": (lambda p: ((p / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" +
+                                                                 bytes(3_000_000)),
+                                    clinic(p, 'name = "A"\nlogo = "logo.png"\n'))[1],
+                         'Error: {project}/clinic.toml: logo "logo.png" is 3000008 bytes; the'
+                         " limit is 2000000"),
+    "clinic-long-value": (lambda p: clinic(p, f'name = "{"A" * 100_000}"\n'),
+                          'Error: {project}/clinic.toml: "name" is 100000 characters long; the'
+                          " limit is 120"),
+    "clinic-encoding": (lambda p: clinic(p, b'name = "Cl\xefnica"\n'),
+                        "Error: {project}/clinic.toml: not valid UTF-8; save the file as"
+                        " UTF-8"),
+    "output-blocked": (lambda p: ((p / "out").mkdir(), (p / "out" / "es").write_text("x"),
+                                  [])[2],
+                       "Failed: {project}/out/es: [es] cannot create this folder: a file is in"
+                       " the way; move it or choose another folder with --out"),
+    "template-syntax": (lambda p: (_edit_template(p), [])[1],
+                        "Failed: {project}/templates/handouts/stockholm-syndrome-treatment.html:94:"
+                        " [es] template syntax error: Encountered unknown tag 'endblok'. Jinja"
+                        " was looking for the following tags: 'endblock'. The innermost block"
+                        " that needs to be closed is 'block'."),
+    "unknown-handout": (lambda p: ["--handout", "flu"],
+                        "Error: unknown handout 'flu'; available: stockholm-syndrome-treatment"),
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in ("templates", "locales"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_one_line_exit_1(project: Path, case: str) -> None:
+    setup, expected = CASES[case]
+    extra = setup(project)
+    out = project / "out"
+    result = CliRunner().invoke(cli, ["--project", str(project), "build", "--lang", "es",
+                                      "--out", str(out), *extra])
+    po_path = project / "locales" / "es" / "LC_MESSAGES" / "handouts.po"
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    errors = result.stderr.splitlines()
+    assert errors == [expected.format(po=po_path, project=project)]
+
+
+def test_bad_language_does_not_stop_the_others(project: Path) -> None:
+    po(project, HEADER + 'msgid "a"\nmgstr "b"\n')
+    out = project / "out"
+    result = CliRunner().invoke(cli, ["--project", str(project), "build", "--lang", "es",
+                                      "--lang", "en", "--lang", "ar", "--out", str(out)])
+    assert result.exit_code == 1
+    assert (out / "en" / f"{HANDOUT}-a4.pdf").is_file()
+    assert (out / "ar" / f"{HANDOUT}-a4.pdf").is_file()
+    assert result.stdout.splitlines()[-1] == f"Built 2 PDF(s) into {out}; 1 failed (see below)."
+
+
+def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = project / "out"
+    args = ["--project", str(project), "build", "--lang", "es", "--out", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    pdf = out / "es" / f"{HANDOUT}-a4.pdf"
+    before = pdf.read_bytes()
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("handouts.pdf.os.fsync", full)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Failed: {pdf}: [es] cannot write file: No space left on"
+                             " device\n")
+    assert pdf.read_bytes() == before
+    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]

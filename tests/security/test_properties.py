@@ -1,0 +1,102 @@
+"""Property tests: any text in a translation or clinic file gives a clean error or a
+valid PDF that shows it, never an unhandled exception."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pdfread import squash
+from pypdf import PdfReader
+
+from handouts.build import gate
+from handouts.catalog import Language, catalog_path, load_catalog
+from handouts.clinic import load_clinic
+from handouts.errors import HandoutError
+from handouts.pdf import Renderer
+from handouts.render import PAPERS, make_environment, render_html
+
+ROOT = Path(__file__).parent.parent.parent
+MESSAGE = "Get help now"
+SETTINGS = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Letters, digits and the characters HTML and CSS care about: text we can read back.
+READABLE = st.text(st.characters(categories=("Lu", "Ll", "Nd"), max_codepoint=0x4FF)
+                   | st.sampled_from("<>&\"'/;:{}()=!?-"), min_size=1, max_size=60)
+ANYTHING = st.text(max_size=120)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(ROOT / "templates", ROOT / "templates" / "print.css")
+
+
+def pdf_text(data: bytes, tmp: Path) -> str:
+    tmp.write_bytes(data)
+    return squash("".join(p.extract_text() for p in PdfReader(tmp).pages))
+
+
+def render_translation(renderer: Renderer, text: str) -> bytes:
+    loaded = load_catalog(catalog_path(ROOT / "locales", "es"))
+    loaded.catalog[MESSAGE].string = text
+    decision = gate(loaded, allow_incomplete=False)  # CatalogError: a clean refusal
+    html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
+                       loaded, loaded.language, PAPERS["a4"], english_for=decision.english_for)
+    return renderer.render(html)[0]
+
+
+@SETTINGS
+@given(text=ANYTHING)
+def test_any_translation(renderer: Renderer, text: str) -> None:
+    try:
+        data = render_translation(renderer, text)
+    except HandoutError:
+        return
+    assert data.startswith(b"%PDF-")
+
+
+@SETTINGS
+@given(text=READABLE)
+def test_readable_translation_is_printed_verbatim(renderer: Renderer, tmp_path: Path,
+                                                  text: str) -> None:
+    try:
+        data = render_translation(renderer, text)
+    except HandoutError:
+        return  # e.g. check refused markup, or a % sign
+    expected = squash(unicodedata.normalize("NFC", text))
+    assert expected in pdf_text(data, tmp_path / "p.pdf")
+
+
+def render_clinic(renderer: Renderer, tmp_path: Path, name: str) -> bytes:
+    path = tmp_path / "clinic.toml"
+    path.write_text(f"name = {json.dumps(name)}\n", "utf-8")
+    clinic = load_clinic(path)
+    english = load_catalog(catalog_path(ROOT / "locales", "en"))
+    language: Language = english.language
+    html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
+                       english, language, PAPERS["letter"], clinic=clinic)
+    return renderer.render(html)[0]
+
+
+@SETTINGS
+@given(name=ANYTHING)
+def test_any_clinic_name(renderer: Renderer, tmp_path: Path, name: str) -> None:
+    try:
+        data = render_clinic(renderer, tmp_path, name)
+    except HandoutError:
+        return
+    assert data.startswith(b"%PDF-")
+
+
+@SETTINGS
+@given(name=READABLE)
+def test_readable_clinic_name_is_printed(renderer: Renderer, tmp_path: Path, name: str) -> None:
+    try:
+        data = render_clinic(renderer, tmp_path, name)
+    except HandoutError:
+        return
+    assert squash(unicodedata.normalize("NFC", name)) in pdf_text(data, tmp_path / "p.pdf")

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 MM_PER_PT = 25.4 / 72
 
 
-BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u200c\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Arabic vowel marks: extractors may emit them before or after a following alef.
 HARAKAT = re.compile("[\u064b-\u065f\u0670]")
 

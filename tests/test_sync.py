@@ -120,10 +120,10 @@ def test_extract_reports_template_syntax_errors(project_copy: Project) -> None:
 
 
 def test_init_writes_a_correct_header(project_copy: Project) -> None:
-    path = init(project_copy, "pt-BR", translator="Ana <ana@example.org>")
-    assert path == catalog_path(project_copy.locales_dir, "pt_BR")
+    path = init(project_copy, "fr-CA", translator="Ana <ana@example.org>")
+    assert path == catalog_path(project_copy.locales_dir, "fr_CA")
     text = path.read_text("utf-8")
-    assert '"Language: pt_BR\\n"' in text
+    assert '"Language: fr_CA\\n"' in text
     assert '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"' in text
     assert '"Content-Type: text/plain; charset=UTF-8\\n"' in text
     assert '"X-Review-Status: unreviewed\\n"' in text

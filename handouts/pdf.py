@@ -163,12 +163,14 @@ class Renderer:
         from weasyprint import HTML
         from weasyprint.urls import FatalURLFetchingError
 
+        from .fontsubset import compact_cid_fonts
+
         with _strict_weasyprint() as capture:
             try:
                 document = HTML(string=html, base_url=self.base_url,
                                 url_fetcher=self.fetcher).render(
                     stylesheets=[self.css], font_config=self.font_config)
-                data = document.write_pdf(pdf_variant=PDF_VARIANT)
+                data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=compact_cid_fonts)
             except FatalURLFetchingError as exc:
                 raise RenderError(str(exc)) from None
         _raise_for(capture.records)

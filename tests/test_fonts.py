@@ -1,0 +1,73 @@
+"""Compacted CJK fonts: far smaller, and drawn exactly as WeasyPrint's own by two engines."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from pdfread import fonts
+
+from handouts.catalog import catalog_path, load_catalog
+from handouts.pdf import PDF_VARIANT, Renderer
+from handouts.render import PAPERS, make_environment, render_html
+
+ROOT = Path(__file__).parent.parent
+LATIN_LIMIT, CJK_LIMIT = 150_000, 200_000
+
+
+def document(code: str) -> object:
+    from weasyprint import HTML
+
+    renderer = Renderer(ROOT / "templates", ROOT / "templates" / "print.css")
+    loaded = load_catalog(catalog_path(ROOT / "locales", code))
+    html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
+                       loaded, loaded.language, PAPERS["a4"])
+    return HTML(string=html, base_url=renderer.base_url, url_fetcher=renderer.fetcher).render(
+        stylesheets=[renderer.css], font_config=renderer.font_config)
+
+
+def poppler_pages(pdf: Path) -> list[bytes]:
+    subprocess.run(["pdftoppm", "-r", "72", "-png", str(pdf), str(pdf.with_suffix(""))],
+                   check=True)
+    return [p.read_bytes() for p in sorted(pdf.parent.glob(f"{pdf.stem}-*.png"))]
+
+
+def pdfium_max_difference(a: Path, b: Path) -> int:
+    """Largest grey-level difference between PDFium's renderings (anti-aliasing is ~20)."""
+    from PIL import ImageChops
+
+    pages_a, pages_b = pypdfium2.PdfDocument(a), pypdfium2.PdfDocument(b)
+    assert len(pages_a) == len(pages_b)
+    worst = 0
+    for page_a, page_b in zip(pages_a, pages_b, strict=True):
+        image_a = page_a.render(scale=2).to_pil().convert("L")
+        image_b = page_b.render(scale=2).to_pil().convert("L")
+        worst = max(worst, max(ImageChops.difference(image_a, image_b).tobytes()))
+    return worst
+
+
+@pytest.mark.parametrize("code", ["zh_CN", "ja"])
+def test_compaction_is_invisible_and_small(tmp_path: Path, code: str) -> None:
+    from handouts.fontsubset import compact_cid_fonts
+
+    doc = document(code)
+    plain, compact = tmp_path / "plain.pdf", tmp_path / "compact.pdf"
+    plain.write_bytes(doc.write_pdf(pdf_variant=PDF_VARIANT))  # type: ignore[attr-defined]
+    compact.write_bytes(doc.write_pdf(  # type: ignore[attr-defined]
+        pdf_variant=PDF_VARIANT, finisher=compact_cid_fonts))
+    assert compact.stat().st_size < plain.stat().st_size / 2
+    assert compact.stat().st_size < CJK_LIMIT
+    (tmp_path / "p").mkdir()
+    (tmp_path / "c").mkdir()
+    assert poppler_pages(plain.rename(tmp_path / "p" / "x.pdf")) == poppler_pages(
+        compact.rename(tmp_path / "c" / "x.pdf"))
+    assert pdfium_max_difference(tmp_path / "p" / "x.pdf", tmp_path / "c" / "x.pdf") < 48
+
+
+def test_shipped_sizes(built: tuple[Path, object]) -> None:
+    out = built[0]
+    for pdf in out.rglob("*.pdf"):
+        cjk = any(n.startswith("Noto-Sans-CJK") for n in fonts(pdf))
+        assert pdf.stat().st_size <= (CJK_LIMIT if cjk else LATIN_LIMIT), pdf

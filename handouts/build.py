@@ -5,14 +5,18 @@ One bad language never stops the others; every failure is collected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import contextlib
+import hashlib
+import json
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 
-import jinja2
-
+from . import __version__
 from . import catalog as cat
-from .catalog import Language, LoadedCatalog, excerpt
+from .catalog import LoadedCatalog, excerpt
 from .check import ERROR, check_catalog
 from .clinic import Clinic, load_clinic
 from .errors import (
@@ -20,10 +24,11 @@ from .errors import (
     HandoutError,
     LanguageError,
     MissingGlyphError,
+    OutputError,
     RenderError,
     TemplateError,
 )
-from .pdf import Renderer, remove_stale_temporaries, write_atomic
+from .pdf import Renderer, font_fingerprint, remove_stale_temporaries, write_atomic
 from .project import Project
 from .render import PAPERS, handout_names, make_environment, render_html
 
@@ -40,6 +45,8 @@ class BuildOptions:
     clinic: Path | None = None
     html: bool = False
     allow_incomplete: bool = False
+    jobs: int = 1
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,13 @@ class Written:
     paper: str
     pages: int
     size: int
+    skipped: bool = False
 
 
 @dataclass
 class BuildReport:
     written: list[Written] = field(default_factory=list)
+    skipped: list[Written] = field(default_factory=list)  # already up to date
     failures: list[HandoutError] = field(default_factory=list)
 
     @property
@@ -133,66 +142,196 @@ def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> Gate:
         " --allow-incomplete", path=loaded.path, language=code)
 
 
+MANIFEST = ".handouts-manifest.json"
+RECYCLE_AFTER = 40  # documents per worker process, to cap memory growth
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to render: everything a worker needs, and its input digest."""
+
+    language: str
+    handout: str
+    paper: str
+    gate: Gate
+    digest: str
+    target: Path
+
+
+class _Worker:
+    """Per-process state, reused across documents: Jinja environment, WeasyPrint's
+    font configuration and parsed CSS, and the catalogs already loaded."""
+
+    def __init__(self, project: Project, options: BuildOptions, clinic: Clinic | None) -> None:
+        self.project, self.options, self.clinic = project, options, clinic
+        self.env = make_environment(project.templates_dir)
+        allowed = [clinic.logo] if clinic and clinic.logo else []
+        self.renderer = Renderer(project.templates_dir, project.stylesheet, allowed)
+        self.stylesheet = project.stylesheet.read_text("utf-8") if options.html else None
+        self.catalogs: dict[str, LoadedCatalog] = {}
+
+    def run(self, job: Job) -> Written | HandoutError:
+        try:
+            loaded = self.catalogs.get(job.language)
+            if loaded is None:
+                path = cat.catalog_path(self.project.locales_dir, job.language)
+                loaded = self.catalogs[job.language] = cat.load_catalog(path, job.language)
+            return self._render(job, loaded)
+        except HandoutError as exc:
+            exc.language = exc.language or job.language
+            return exc
+
+    def _render(self, job: Job, loaded: LoadedCatalog) -> Written:
+        language, paper = loaded.language, PAPERS[job.paper]
+
+        def html(stylesheet: str | None = None) -> str:
+            return render_html(self.env, job.handout, loaded, language, paper,
+                               clinic=self.clinic, incomplete=job.gate.incomplete,
+                               english_for=job.gate.english_for, stylesheet=stylesheet)
+
+        try:
+            data, pages = self.renderer.render(html())
+        except MissingGlyphError as exc:
+            message = loaded.message_containing(exc.char)
+            where = f" in the translation of {excerpt(str(message.id))}" if message else ""
+            raise MissingGlyphError(f"{exc.message}{where}; remove the character or install a"
+                                    " font that has it", char=exc.char, path=loaded.path,
+                                    line=message.lineno if message else None,
+                                    language=language.code) from None
+        if pages > PAGE_BUDGET:
+            raise RenderError(f"{job.handout} on {job.paper} is {pages} pages; the limit is"
+                              f" {PAGE_BUDGET}. Shorten the translation", path=loaded.path,
+                              language=language.code)
+        write_atomic(job.target, data)
+        if self.stylesheet is not None:
+            write_atomic(job.target.with_suffix(".html"), html(self.stylesheet))
+        return Written(job.target, job.language, job.handout, job.paper, pages, len(data))
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(project: Project, options: BuildOptions, clinic: Clinic | None) -> None:
+    global _worker
+    _worker = _Worker(project, options, clinic)
+
+
+def _work(job: Job) -> Written | HandoutError:
+    assert _worker is not None
+    return _worker.run(job)
+
+
+def _shared_digest(project: Project, options: BuildOptions, plan: Plan) -> hashlib._Hash:
+    """Inputs every document shares: code, versions, templates, fonts, clinic, options."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__} weasyprint {metadata.version('weasyprint')}".encode())
+    digest.update(repr((options.html, options.allow_incomplete)).encode())
+    package = Path(__file__).parent
+    files = sorted(package.glob("*.py")) + sorted(
+        p for p in project.templates_dir.rglob("*") if p.is_file())
+    if options.clinic:
+        files.append(options.clinic)
+    if plan.clinic and plan.clinic.logo:
+        files.append(plan.clinic.logo)
+    for path in files:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    digest.update(font_fingerprint().encode())
+    return digest
+
+
+def _read_manifest(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _up_to_date(job: Job, manifest: dict[str, str], html: bool) -> bool:
+    if manifest.get(str(job.target)) != job.digest or not job.target.is_file():
+        return False
+    return not html or job.target.with_suffix(".html").is_file()
+
+
 def build(project: Project, options: BuildOptions,
           on_written: Callable[[Written], None] | None = None) -> BuildReport:
-    """Render every requested handout x language x paper; collect failures."""
+    """Render every requested handout x language x paper; collect failures.
+
+    Documents whose inputs are unchanged since the last build into the same
+    folder are skipped (``options.force`` renders them anyway); the rest are
+    rendered by ``options.jobs`` worker processes.
+    """
     plan = make_plan(project, options)
     report = BuildReport()
     if options.out.is_dir():
         remove_stale_temporaries(options.out)
-    env = make_environment(project.templates_dir)
-    allowed = [plan.clinic.logo] if plan.clinic and plan.clinic.logo else []
-    renderer = Renderer(project.templates_dir, project.stylesheet, allowed)
-    stylesheet_text = project.stylesheet.read_text("utf-8") if options.html else None
+    shared = _shared_digest(project, options, plan)
+    manifest = {} if options.force else _read_manifest(options.out)
 
+    todo: list[Job] = []
     for code in plan.languages:
+        path = cat.catalog_path(project.locales_dir, code)
         try:
-            loaded = cat.load_catalog(cat.catalog_path(project.locales_dir, code), code)
-            decision = gate(loaded, options.allow_incomplete)
-        except HandoutError as exc:
-            report.failures.append(exc)
-            continue
+            base = shared.copy()
+            base.update(path.read_bytes())
+        except OSError:
+            base = None  # the gate below reports the unreadable catalog
+        jobs = []
         for handout in plan.handouts:
             for paper in plan.papers:
-                try:
-                    written = _build_one(options, plan, renderer, env, loaded, handout, paper,
-                                         decision, stylesheet_text)
-                except HandoutError as exc:
-                    exc.language = exc.language or code
-                    report.failures.append(exc)
-                    continue
-                report.written.append(written)
-                if on_written:
-                    on_written(written)
+                digest = ""
+                if base is not None:
+                    one = base.copy()
+                    one.update(repr((code, handout, paper)).encode())
+                    digest = one.hexdigest()
+                jobs.append(Job(code, handout, paper, Gate(), digest,
+                                output_path(options.out, code, handout, paper)))
+        fresh = [job for job in jobs if _up_to_date(job, manifest, options.html)]
+        if len(fresh) < len(jobs):
+            # The gate is a function of the catalog's bytes and the options, both in the
+            # digest, so an up-to-date document already passed it.
+            try:
+                decision = gate(cat.load_catalog(path, code), options.allow_incomplete)
+            except HandoutError as exc:
+                report.failures.append(exc)
+                continue
+            todo += [replace(job, gate=decision) for job in jobs if job not in fresh]
+        for job in fresh:
+            done = Written(job.target, job.language, job.handout, job.paper, 0,
+                           job.target.stat().st_size, skipped=True)
+            report.skipped.append(done)
+            if on_written:
+                on_written(done)
+
+    for job, result in zip(todo, _run(project, options, plan, todo), strict=True):
+        if isinstance(result, HandoutError):
+            report.failures.append(result)
+            manifest.pop(str(job.target), None)
+            continue
+        report.written.append(result)
+        manifest[str(job.target)] = job.digest
+        if on_written:
+            on_written(result)
+    if todo and options.out.is_dir():
+        # Without a manifest the next build renders everything again: slower, still correct.
+        with contextlib.suppress(OutputError):
+            write_atomic(options.out / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
     return report
 
 
-def _build_one(options: BuildOptions, plan: Plan, renderer: Renderer, env: jinja2.Environment,
-               loaded: LoadedCatalog, handout: str, paper_name: str, decision: Gate,
-               stylesheet_text: str | None) -> Written:
-    language: Language = loaded.language
-    paper = PAPERS[paper_name]
-
-    def html(stylesheet: str | None = None) -> str:
-        return render_html(env, handout, loaded, language, paper, clinic=plan.clinic,
-                           incomplete=decision.incomplete, english_for=decision.english_for,
-                           stylesheet=stylesheet)
-
-    try:
-        data, pages = renderer.render(html())
-    except MissingGlyphError as exc:
-        message = loaded.message_containing(exc.char)
-        where = f" in the translation of {excerpt(str(message.id))}" if message else ""
-        line = message.lineno if message else None
-        raise MissingGlyphError(f"{exc.message}{where}; remove the character or install a"
-                                " font that has it", char=exc.char, path=loaded.path,
-                                line=line, language=language.code) from None
-    if pages > PAGE_BUDGET:
-        raise RenderError(f"{handout} on {paper_name} is {pages} pages; the limit is"
-                          f" {PAGE_BUDGET}. Shorten the translation", path=loaded.path,
-                          language=language.code)
-    target = output_path(options.out, language.code, handout, paper_name)
-    write_atomic(target, data)
-    if options.html:
-        write_atomic(target.with_suffix(".html"), html(stylesheet_text))
-    return Written(target, language.code, handout, paper_name, pages, len(data))
+def _run(project: Project, options: BuildOptions, plan: Plan,
+         jobs: list[Job]) -> Iterator[Written | HandoutError]:
+    """Results in job order; one process, or a pool of forked workers."""
+    if not jobs:
+        return
+    workers = max(1, min(options.jobs, len(jobs)))
+    if workers == 1:
+        worker = _Worker(project, options, plan.clinic)
+        yield from (worker.run(job) for job in jobs)
+        return
+    # fork: workers inherit the imported modules; WeasyPrint itself is imported in
+    # each worker (not thread-safe, so processes), once per RECYCLE_AFTER documents.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, _start_worker, (project, options, plan.clinic),
+                      maxtasksperchild=RECYCLE_AFTER) as pool:
+        yield from pool.imap(_work, jobs, chunksize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, sync
+from . import __version__
 from . import catalog as cat
-from .build import BuildOptions, Written, build
+from .build import BuildOptions, BuildReport, Written, build
 from .catalog import stats_row
 from .check import ERROR, check_languages
 from .errors import HandoutError
@@ -65,10 +66,16 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 @click.option("--allow-incomplete", is_flag=True,
               help="Build languages with missing translations (English fills the gaps,"
                    " with a banner on every page).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="the number of CPUs", help="Worker processes.")
+@click.option("--force", is_flag=True, help="Rebuild documents whose inputs did not change.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report for machines.")
 @click.pass_obj
 def build_command(project: Project, languages: tuple[str, ...], papers: tuple[str, ...],
                   handouts: tuple[str, ...], out: Path, clinic: Path | None, html: bool,
-                  allow_incomplete: bool) -> None:
+                  allow_incomplete: bool, jobs: int, force: bool, quiet: bool,
+                  as_json: bool) -> None:
     """Render PDF leaflets into OUT/<lang>/<handout>-<paper>.pdf."""
     try:
         for warning in check_system():
@@ -77,22 +84,48 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
         raise _Fail(exc) from None
     options = BuildOptions(out=out.absolute(), languages=languages, papers=papers,
                            handouts=handouts, clinic=clinic, html=html,
-                           allow_incomplete=allow_incomplete)
+                           allow_incomplete=allow_incomplete, jobs=jobs, force=force)
+    done = 0
 
-    def report(w: Written) -> None:
-        click.echo(f"{_shown(w.path)}  {w.pages} page{'s' if w.pages != 1 else ''}"
-                   f"  {_size(w.size)}")
+    def progress(w: Written) -> None:
+        nonlocal done
+        done += 1
+        if quiet or as_json:
+            return
+        state = ("up to date" if w.skipped
+                 else f"{w.pages} page{'s' if w.pages != 1 else ''}  {_size(w.size)}")
+        click.echo(f"{_shown(w.path)}  {state}")
 
+    started = time.perf_counter()
     try:
-        result = build(project, options, on_written=report)
+        result = build(project, options, on_written=progress)
     except HandoutError as exc:
         raise _Fail(exc) from None
-    failed = f"; {len(result.failures)} failed (see below)" if result.failures else ""
-    click.echo(f"Built {len(result.written)} PDF(s) into {out}{failed}.")
+    if as_json:
+        click.echo(json.dumps(_report_json(result, time.perf_counter() - started), indent=2,
+                              ensure_ascii=False))
+    elif not quiet:
+        skipped = f", {len(result.skipped)} up to date" if result.skipped else ""
+        failed = f"; {len(result.failures)} failed (see below)" if result.failures else ""
+        click.echo(f"Built {len(result.written)} PDF(s) into {out}{skipped}{failed}.")
     if result.failures:
-        for failure in result.failures:
-            click.echo(f"Failed: {failure}", err=True)
+        if not as_json:
+            for failure in result.failures:
+                click.echo(f"Failed: {failure}", err=True)
         raise click.exceptions.Exit(1)
+
+
+def _report_json(result: BuildReport, seconds: float) -> dict[str, object]:
+    def doc(w: Written) -> dict[str, object]:
+        return {"path": str(w.path), "language": w.language, "handout": w.handout,
+                "paper": w.paper, "pages": w.pages, "bytes": w.size}
+
+    return {"ok": result.ok, "seconds": round(seconds, 3),
+            "written": [doc(w) for w in result.written],
+            "up_to_date": [doc(w) | {"pages": None} for w in result.skipped],
+            "failed": [{"message": str(f), "language": f.language,
+                        "path": str(f.path) if f.path else None, "line": f.line}
+                       for f in result.failures]}
 
 
 @cli.command("languages")
@@ -115,6 +148,8 @@ def languages_command(project: Project) -> None:
 def extract_command(project: Project) -> None:
     """Extract messages from the templates into locales/handouts.pot."""
     try:
+        from . import sync  # only the catalog commands need Babel's extractors
+
         template = sync.extract(project)
         written = sync.write_template(project, template)
     except HandoutError as exc:
@@ -131,6 +166,8 @@ def extract_command(project: Project) -> None:
 def update_command(project: Project, languages: tuple[str, ...], check: bool) -> None:
     """Merge the templates' messages into every catalog (like msgmerge)."""
     try:
+        from . import sync
+
         codes = _resolve(project, languages)
         pot_stale, results = sync.update(project, codes, check=check)
     except HandoutError as exc:
@@ -157,6 +194,8 @@ def update_command(project: Project, languages: tuple[str, ...], check: bool) ->
 def init_command(project: Project, code: str, translator: str) -> None:
     """Create a catalog for a new language CODE (e.g. fr, pt_BR)."""
     try:
+        from . import sync
+
         path = sync.init(project, code, translator=translator)
     except HandoutError as exc:
         raise _Fail(exc) from None

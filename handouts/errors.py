@@ -22,6 +22,10 @@ class HandoutError(Exception):
         self.language = language
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments: rebuild from the attributes (errors cross processes).
+        return (_restore, (type(self), dict(self.__dict__)))
+
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
@@ -64,3 +68,10 @@ class SetupError(HandoutError):
 
 class OutputError(HandoutError):
     """An output file cannot be written."""
+
+
+def _restore(cls: type[HandoutError], state: dict[str, object]) -> HandoutError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, str(error))
+    return error

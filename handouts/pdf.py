@@ -5,7 +5,8 @@ WeasyPrint is imported lazily so that commands that render nothing start fast.
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
+import functools
 import logging
 import mimetypes
 import os
@@ -49,7 +50,7 @@ class PdfInfo:
 def check_system() -> list[str]:
     """Raise SetupError if fonts are missing; return warnings for slow set-ups."""
     warnings = []
-    if not ctypes.util.find_library("harfbuzz-subset"):
+    if not _loadable("libharfbuzz-subset.so.0"):
         warnings.append(
             "libharfbuzz-subset0 is not installed: fonts will be subset slowly (a Chinese"
             " leaflet takes seconds instead of a tenth of one). "
@@ -57,15 +58,47 @@ def check_system() -> list[str]:
     if shutil.which("fc-list") is None:
         raise SetupError("fontconfig tools are missing; "
                          + INSTALL_HINT.format(packages="fontconfig"))
-    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
-                            check=False).stdout
-    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
-    missing = sorted(f for f in FONT_PACKAGES if f not in families)
+    missing = sorted(set(FONT_PACKAGES) - set(_font_files()))
     if missing:
         packages = " ".join(sorted({FONT_PACKAGES[f] for f in missing}))
         raise SetupError(f"missing fonts: {', '.join(missing)}; "
                          + INSTALL_HINT.format(packages=packages))
     return warnings
+
+
+def _loadable(library: str) -> bool:
+    try:
+        ctypes.CDLL(library)
+    except OSError:
+        return False
+    return True
+
+
+@functools.cache
+def _font_files() -> dict[str, list[str]]:
+    """The files of each family we use, as fontconfig sees them."""
+    listed = subprocess.run(["fc-list", "--format", "%{family}\t%{file}\n"],
+                            capture_output=True, text=True, check=False).stdout
+    files: dict[str, list[str]] = {}
+    for line in listed.splitlines():
+        names, _, path = line.partition("\t")
+        for name in names.split(","):
+            if name.strip() in FONT_PACKAGES:
+                files.setdefault(name.strip(), []).append(path)
+    return files
+
+
+def font_fingerprint() -> str:
+    """Names, sizes and dates of the font files in use: a change means a rebuild."""
+    entries = []
+    for family, paths in sorted(_font_files().items()):
+        for path in sorted(set(paths)):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            entries.append(f"{family}\t{path}\t{stat.st_size}\t{stat.st_mtime_ns}")
+    return "\n".join(entries)
 
 
 def _sandbox_fetcher_class() -> type:

@@ -160,9 +160,9 @@ def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.Mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("handouts.pdf.os.fsync", full)
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, [*args, "--force"])
     assert result.exit_code == 1
     assert result.stderr == (f"Failed: {pdf}: [es] cannot write file: No space left on"
                              " device\n")
     assert pdf.read_bytes() == before
-    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]
+    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]  # no temporary file left

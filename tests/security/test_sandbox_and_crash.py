@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from handouts.build import MANIFEST
+
 ROOT = Path(__file__).parent.parent.parent
 DATA = Path(__file__).parent / "data"
 CLINIC = ROOT / "tests" / "data" / "clinic"
@@ -25,8 +27,11 @@ def test_build_touches_only_the_allow_list_and_no_network(tmp_path: Path) -> Non
                             capture_output=True, text=True, check=True)
     audit = json.loads(result.stdout)
     assert audit["ok"]
+    # Rendering reads templates, catalogs and the clinic files; the build also hashes
+    # its own source (to know what changed) and writes the output folder.
     allowed = (str(ROOT / "templates") + os.sep, str(ROOT / "locales") + os.sep,
-               str(out) + os.sep, str(CLINIC) + os.sep)
+               str(out) + os.sep, str(CLINIC) + os.sep, str(ROOT / "handouts") + os.sep,
+               *(path + os.sep for path in audit["installed"]))  # package versions
     events = audit["events"]
     assert [e for e in events if e[0] != "open"] == []
     opened = [path for _, path in events if not path.isdigit()]  # digits: fds we opened
@@ -62,7 +67,7 @@ def test_sigkill_mid_batch_leaves_no_torn_pdf(tmp_path: Path) -> None:
         assert all(valid(pdf) for pdf in finals)
         # What a killed build left behind is hidden, and the next build sweeps it away.
         subprocess.run(build_command(out), cwd=ROOT, env=ENV, check=True, capture_output=True)
-        assert sorted(p.name for p in out.rglob(".*")) == []
+        assert sorted(p.name for p in out.rglob(".*")) == [MANIFEST]
 
 
 def test_two_builds_at_once_into_one_folder(tmp_path: Path) -> None:

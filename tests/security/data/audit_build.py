@@ -9,7 +9,8 @@ from handouts.project import Project
 
 project = Project.default()
 options = BuildOptions(out=Path(sys.argv[1]), languages=("en", "zh_CN", "ar"),
-                       papers=("a4", "letter"), clinic=Path(sys.argv[2]), html=True)
+                       papers=("a4", "letter"), clinic=Path(sys.argv[2]), html=True,
+                       force=True)
 build(project, options)  # warm-up: imports and caches happen here
 events = []
 
@@ -24,4 +25,7 @@ def hook(event: str, args: tuple) -> None:
 
 sys.addaudithook(hook)
 report = build(project, options)
-print(json.dumps({"ok": report.ok, "events": events}))
+import site  # noqa: E402
+
+installed = sorted({sys.prefix, sys.base_prefix, *site.getsitepackages()})
+print(json.dumps({"ok": report.ok, "events": events, "installed": installed}))

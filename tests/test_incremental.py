@@ -1,0 +1,90 @@
+"""Incremental, parallel builds: unchanged documents are skipped, and workers agree."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from handouts.build import BuildOptions, build
+from handouts.catalog import catalog_path
+from handouts.cli import cli
+from handouts.project import Project
+
+ROOT = Path(__file__).parent.parent
+LANGS = ("en", "es", "ar")
+
+
+def options(out: Path, **extra: object) -> BuildOptions:
+    return BuildOptions(out=out, languages=LANGS, papers=("a4", "letter"), **extra)  # type: ignore[arg-type]
+
+
+def test_rebuild_only_what_changed(tmp_path: Path, project_copy: Project) -> None:
+    out = tmp_path / "out"
+    first = build(project_copy, options(out))
+    assert len(first.written) == 6 and first.skipped == []
+
+    again = build(project_copy, options(out))
+    assert again.written == [] and len(again.skipped) == 6
+
+    po = catalog_path(project_copy.locales_dir, "es")
+    po.write_text(po.read_text("utf-8").replace("Busque ayuda ahora", "Pida ayuda ya"), "utf-8")
+    after_catalog = build(project_copy, options(out))
+    assert sorted(w.language for w in after_catalog.written) == ["es", "es"]
+
+    css = project_copy.stylesheet
+    css.write_text(css.read_text("utf-8") + "\n/* changed */\n", "utf-8")
+    assert len(build(project_copy, options(out)).written) == 6
+
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text('name = "A"\n', "utf-8")
+    assert len(build(project_copy, options(out, clinic=clinic)).written) == 6
+    clinic.write_text('name = "B"\n', "utf-8")
+    assert len(build(project_copy, options(out, clinic=clinic)).written) == 6
+    assert len(build(project_copy, options(out, clinic=clinic, force=True)).written) == 6
+    assert len(build(project_copy, options(out, clinic=clinic, html=True)).written) == 6
+
+    (out / "en" / "stockholm-syndrome-treatment-a4.pdf").unlink()
+    assert [w.path.name for w in build(project_copy, options(out, clinic=clinic,
+                                                             html=True)).written] == [
+        "stockholm-syndrome-treatment-a4.pdf"]
+
+
+def test_workers_write_the_same_bytes(tmp_path: Path, project: Project) -> None:
+    one = build(project, options(tmp_path / "one", jobs=1))
+    two = build(project, options(tmp_path / "two", jobs=2))
+    assert one.ok and two.ok
+    for written in one.written:
+        twin = tmp_path / "two" / written.path.relative_to(tmp_path / "one")
+        assert twin.read_bytes() == written.path.read_bytes()
+
+
+def test_noop_rebuild_does_not_import_weasyprint(tmp_path: Path) -> None:
+    command = [sys.executable, "-X", "importtime", str(ROOT / "generate.py"), "build",
+               "--lang", "en", "--lang", "ar", "--out", str(tmp_path)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert " weasyprint" in first.stderr
+    second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert " weasyprint" not in second.stderr
+    assert second.stdout.splitlines()[-1] == f"Built 0 PDF(s) into {tmp_path}, 2 up to date."
+
+
+def test_json_and_quiet(tmp_path: Path) -> None:
+    args = ["--project", str(ROOT), "build", "--lang", "es", "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--json", "--jobs", "1"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["failed"] == [] and report["up_to_date"] == []
+    [doc] = report["written"]
+    assert doc["language"] == "es" and doc["paper"] == "a4" and doc["pages"] == 2
+    assert doc["bytes"] == (tmp_path / "es" / "stockholm-syndrome-treatment-a4.pdf").stat().st_size
+
+    quiet = CliRunner().invoke(cli, [*args, "--quiet", "--force"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+    bad = CliRunner().invoke(cli, [*args, "--quiet", "--lang", "xx"])
+    assert bad.exit_code == 1 and bad.output == "Error: unknown language code 'xx'\n"

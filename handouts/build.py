@@ -143,7 +143,7 @@ def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> Gate:
 
 
 MANIFEST = ".handouts-manifest.json"
-RECYCLE_AFTER = 40  # documents per worker process, to cap memory growth
+RECYCLE_AFTER = 20  # documents per worker process, to cap memory growth
 
 
 @dataclass(frozen=True)
@@ -174,8 +174,8 @@ class _Worker:
         try:
             loaded = self.catalogs.get(job.language)
             if loaded is None:
-                path = cat.catalog_path(self.project.locales_dir, job.language)
-                loaded = self.catalogs[job.language] = cat.load_catalog(path, job.language)
+                loaded = cat.open_catalog(self.project.locales_dir, job.language)
+                self.catalogs[job.language] = loaded
             return self._render(job, loaded)
         except HandoutError as exc:
             exc.language = exc.language or job.language
@@ -291,7 +291,8 @@ def build(project: Project, options: BuildOptions,
             # The gate is a function of the catalog's bytes and the options, both in the
             # digest, so an up-to-date document already passed it.
             try:
-                decision = gate(cat.load_catalog(path, code), options.allow_incomplete)
+                decision = gate(cat.open_catalog(project.locales_dir, code),
+                                options.allow_incomplete)
             except HandoutError as exc:
                 report.failures.append(exc)
                 continue

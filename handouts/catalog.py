@@ -78,16 +78,19 @@ class Language:
     code: str
     locale: Locale
     revised: dt.date | None = None
-    review: Review | None = None  # None for the source language
+    review: Review | None = None  # None for the source language and pseudo-locales
+    bcp47: str | None = None  # set by pseudo-locales; otherwise derived from the code
+    rtl: bool | None = None  # likewise; otherwise from CLDR
 
     @property
     def tag(self) -> str:
         """BCP 47 tag for ``<html lang>`` and the PDF's ``/Lang``."""
-        return self.code.replace("_", "-")
+        return self.bcp47 or self.code.replace("_", "-")
 
     @property
     def direction(self) -> str:
-        return "rtl" if self.locale.text_direction == "rtl" else "ltr"
+        rtl = self.locale.text_direction == "rtl" if self.rtl is None else self.rtl
+        return "rtl" if rtl else "ltr"
 
     @property
     def native_name(self) -> str:
@@ -338,7 +341,21 @@ def _check_header(headers: dict[str, str], path: Path, code: str, locale: Locale
 
 
 def catalog_path(locales_dir: Path, code: str) -> Path:
-    return locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """Where a language's catalog lives (pseudo-locales derive from the English one)."""
+    from .pseudo import PSEUDO
+
+    folder = SOURCE_LANGUAGE if code in PSEUDO else code
+    return locales_dir / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def open_catalog(locales_dir: Path, code: str) -> LoadedCatalog:
+    """Load a shipped catalog, or generate a pseudo-locale."""
+    from .pseudo import PSEUDO, pseudo_catalog
+
+    if code in PSEUDO:
+        return pseudo_catalog(load_catalog(catalog_path(locales_dir, code), SOURCE_LANGUAGE),
+                              code)
+    return load_catalog(catalog_path(locales_dir, code), code)
 
 
 def shipped_languages(locales_dir: Path) -> list[str]:
@@ -356,6 +373,10 @@ def _maximize(locale: Locale) -> tuple[str, str | None, str | None]:
 
 def resolve_language(code: str, available: Iterable[str]) -> str:
     """Map a user's code (``zh-Hans``, ``zh-CN``, ``zh_CN``) to a shipped folder name."""
+    from .pseudo import PSEUDO
+
+    if code.strip().lower() in PSEUDO:
+        return code.strip().lower()
     available = list(available)
     norm = code.strip().replace("-", "_")
     for candidate in available:

@@ -48,3 +48,75 @@ def page_sizes_mm(path: Path) -> list[tuple[float, float]]:
 def metadata(path: Path) -> dict[str, str]:
     info = PdfReader(path).metadata or {}
     return {str(k): str(v) for k, v in info.items()}
+
+
+def _font_program(descriptor: object) -> tuple[str, bytes] | None:
+    for key in ("/FontFile2", "/FontFile3"):
+        if key in descriptor:  # type: ignore[operator]
+            stream = descriptor[key].get_object()  # type: ignore[index]
+            return str(stream.get("/Subtype", "/TrueType")), stream.get_data()
+    return None
+
+
+def _used_codes(widths: list[object]) -> set[int]:
+    codes: set[int] = set()
+    i = 0
+    while i < len(widths):
+        first, second = int(widths[i]), widths[i + 1]  # type: ignore[call-overload]
+        if isinstance(second, list):
+            codes.update(range(first, first + len(second)))
+            i += 2
+        else:
+            codes.update(range(first, int(second) + 1))  # type: ignore[call-overload]
+            i += 3
+    return codes
+
+
+def notdef_glyphs(path: Path) -> list[str]:
+    """Glyphs drawn from an embedded font that are missing or are the .notdef box."""
+    import io
+
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+
+    problems = []
+    seen = set()
+    for page in PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/DescendantFonts" not in font or id(font) in seen:
+                continue
+            seen.add(id(font))
+            cid_font = font["/DescendantFonts"][0].get_object()
+            program = _font_program(cid_font["/FontDescriptor"].get_object())
+            name = str(font["/BaseFont"])
+            if program is None:
+                problems.append(f"{name}: font not embedded")
+                continue
+            kind, data = program
+            codes = _used_codes(list(cid_font["/W"])) - {0}
+            if kind == "/CIDFontType0C":
+                cff = CFFFontSet()
+                cff.decompile(io.BytesIO(data), None)
+                top = cff[cff.fontNames[0]]
+                glyphs = {g: top.CharStrings[g] for g in top.charset}
+                notdef = glyphs[".notdef"].bytecode if ".notdef" in glyphs else None
+                for code in codes:
+                    glyph = glyphs.get(f"cid{code:05d}")
+                    if glyph is None or (notdef and glyph.bytecode == notdef):
+                        problems.append(f"{name}: CID {code} is missing or .notdef")
+            else:
+                ttf = TTFont(io.BytesIO(data))
+                order = ttf.getGlyphOrder()
+                notdef_data = b""
+                if "glyf" in ttf:
+                    box = ttf["glyf"][order[0]]
+                    notdef_data = box.compile(ttf["glyf"]) if box.numberOfContours else b""
+                for code in codes:
+                    if code >= len(order):
+                        problems.append(f"{name}: glyph {code} is past the end of the font")
+                    elif "glyf" in ttf and notdef_data:
+                        glyph = ttf["glyf"][order[code]]
+                        if glyph.numberOfContours and glyph.compile(ttf["glyf"]) == notdef_data:
+                            problems.append(f"{name}: glyph {code} is the .notdef box")
+    return problems

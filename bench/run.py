@@ -1,0 +1,182 @@
+"""Benchmark: our batch build against a naive one-`weasyprint`-process-per-document loop.
+
+Run from the repository root:  .venv/bin/python bench/run.py   (not part of the tests)
+Everything is measured side by side in one run, and ratios are printed, because
+absolute times on shared machines are noisy.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from handouts.catalog import catalog_path, load_catalog, shipped_languages  # noqa: E402
+from handouts.pdf import PDF_VARIANT, Renderer, write_atomic  # noqa: E402
+from handouts.render import PAPERS, make_environment, render_html  # noqa: E402
+
+HANDOUT = "stockholm-syndrome-treatment"
+FAMILIES = {"Latin": "en", "Arabic": "ar", "CJK": "zh_CN"}
+REPEAT = 5
+
+
+def run(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+class TreeMemory(threading.Thread):
+    """Peak memory of a process and its descendants, summed.
+
+    PSS (proportional set size): pages that forked workers share with their
+    parent count once in total, not once per process as RSS would.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, False
+
+    def tree(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    parents[int(entry.name)] = int(fields[1])
+                except (OSError, IndexError):
+                    continue
+        found, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [p for p, parent in parents.items() if parent in frontier]
+            found += frontier
+        return found
+
+    def run(self) -> None:
+        while not self.done:
+            total = 0
+            for pid in self.tree():
+                try:
+                    status = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+            self.peak = max(self.peak, total)
+            time.sleep(0.02)
+
+
+def full_build(out: Path) -> tuple[float, int]:
+    command = [sys.executable, "generate.py", "build", "--paper", "a4", "--paper", "letter",
+               "--out", str(out), "--force", "--quiet"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT)
+    watch = TreeMemory(proc.pid)
+    watch.start()
+    proc.wait()
+    elapsed = time.perf_counter() - started
+    watch.done = True
+    watch.join()
+    assert proc.returncode == 0
+    return elapsed, watch.peak
+
+
+def main() -> None:
+    languages = shipped_languages(ROOT / "locales")
+    work = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
+    out = work / "out"
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python"
+          f" {platform.python_version()}, {platform.platform()}")
+    docs = len(languages) * 2
+    print(f"documents: {len(languages)} languages x A4 and Letter = {docs}\n")
+
+    # (a) full build, and (e) its peak memory
+    full, peak = full_build(out)
+    # (c) no-op rebuild
+    noop = statistics.median(run([sys.executable, "generate.py", "build", "--paper", "a4",
+                                  "--paper", "letter", "--out", str(out), "--quiet"])
+                             for _ in range(REPEAT))
+    # (b) the same documents from the same HTML, one `weasyprint` process each
+    html_out = work / "html"
+    run([sys.executable, "generate.py", "build", "--paper", "a4", "--paper", "letter",
+         "--out", str(html_out), "--html", "--quiet"])
+    weasyprint = shutil.which("weasyprint") or str(Path(sys.executable).parent / "weasyprint")
+    pages = sorted(html_out.rglob("*.html"))
+    naive = sum(run([weasyprint, "--pdf-variant", PDF_VARIANT, str(page),
+                     str(page.with_suffix(".naive.pdf"))]) for page in pages)
+
+    # (d) render time per language, and our overhead over a bare write_pdf, warm
+    from weasyprint import HTML
+
+    renderer = Renderer(ROOT / "templates", ROOT / "templates" / "print.css")
+    env = make_environment(ROOT / "templates")
+    css = (ROOT / "templates" / "print.css").read_text("utf-8")
+    ours: dict[str, float] = {}
+    bare: dict[str, float] = {}
+    for code in languages:
+        loaded = load_catalog(catalog_path(ROOT / "locales", code))
+        html = render_html(env, HANDOUT, loaded, loaded.language, PAPERS["a4"])
+        inline = render_html(env, HANDOUT, loaded, loaded.language, PAPERS["a4"],
+                             stylesheet=css)
+        base = (ROOT / "templates").as_uri() + "/"
+        renderer.render(html)  # warm caches for this script and fonts
+        ours_times, bare_times = [], []
+        for _ in range(REPEAT):  # interleaved, so both see the same machine
+            started = time.perf_counter()
+            data, _pages = renderer.render(render_html(env, HANDOUT, loaded, loaded.language,
+                                                       PAPERS["a4"]))
+            write_atomic(work / "ours.pdf", data)
+            ours_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            HTML(string=inline, base_url=base).write_pdf(work / "bare.pdf",
+                                                         pdf_variant=PDF_VARIANT)
+            bare_times.append(time.perf_counter() - started)
+        ours[code], bare[code] = statistics.median(ours_times), statistics.median(bare_times)
+
+    sizes = {code: (out / code / f"{HANDOUT}-a4.pdf").stat().st_size for code in languages}
+    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    print(f"(a) full build, {docs} documents, --jobs {os.cpu_count()}: {full:6.2f} s")
+    print(f"(b) naive loop, one weasyprint process each:   {naive:6.2f} s")
+    print(f"(c) no-op rebuild (median of {REPEAT}):           {noop:6.2f} s")
+    print(f"(e) peak memory of the full build (all processes): {peak / 2**20:.0f} MB"
+          f"   (this benchmark process: {self_peak / 2**20:.0f} MB)")
+    print("\n(d) warm render time per document, A4 (median), and a bare write_pdf of the same"
+          " HTML:")
+    for code in languages:
+        print(f"    {code:6} ours {ours[code] * 1000:6.0f} ms   bare {bare[code] * 1000:6.0f} ms"
+              f"   size {sizes[code] / 1024:5.0f} KB")
+    latin = ours[FAMILIES["Latin"]]
+    slowest_family = max(FAMILIES, key=lambda f: ours[FAMILIES[f]])
+    slowest_any = max(ours, key=lambda c: ours[c])
+    print("\nratios (target in brackets):")
+    print(f"  full build / naive loop          {full / naive:5.2f}  (<= 0.30)")
+    print(f"  no-op rebuild / full build       {noop / full:5.2f}  (<= 0.10)")
+    family_ratio = ours[FAMILIES[slowest_family]] / latin
+    print(f"  slowest family ({slowest_family}) / Latin     {family_ratio:5.2f}  (<= 1.5)")
+    print(f"  slowest language ({slowest_any}) / Latin      {ours[slowest_any] / latin:5.2f}"
+          "  (<= 1.5)")
+    print(f"  ours / bare write_pdf (all docs) {sum(ours.values()) / sum(bare.values()):5.2f}"
+          "  (<= 1.15)")
+    print(f"  peak memory                      {peak / 2**20:5.0f} MB (<= 400)")
+    latin_max = max(s for c, s in sizes.items() if c not in ("zh_CN", "zh_TW", "ja", "ko"))
+    cjk_max = max(s for c, s in sizes.items() if c in ("zh_CN", "zh_TW", "ja", "ko"))
+    print(f"  largest non-CJK PDF              {latin_max / 1024:5.0f} KB (<= 150)")
+    print(f"  largest CJK PDF                  {cjk_max / 1024:5.0f} KB (<= 200)")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Pseudo-locales: accented, 40 % longer English that shows layout problems early.
+
+``pseudo`` (tag ``en-XA``) makes growth and untranslated text visible at once;
+``pseudo-rtl`` (tag ``ar-XB``) lays the same text out right to left. They are
+built in memory from the English catalog and never shipped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from copy import deepcopy
+from dataclasses import replace
+
+from babel.messages.catalog import Message
+
+from .catalog import LoadedCatalog
+
+PSEUDO = {"pseudo": ("en-XA", False), "pseudo-rtl": ("ar-XB", True)}
+GROWTH = 0.4
+_ACCENTED = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "åƀçđéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýžÅƁÇĐÉƑĜĤÎĴĶĻḾÑÖÞǪŔŠŢÛṼŴẊÝŽ")
+# Placeholders, %% and tags stay exactly as they are.
+_KEEP = re.compile(r"(%\(\w+\)[a-z]|%%|<[^>]*>)")
+_FILLER = "ļöŕéɱ îþšûɱ đöļöŕ šîţ åɱéţ çöñšéçţéţûŕ åđîþîšçîñĝ éļîţ "
+
+
+def pseudo_text(text: str) -> str:
+    """``[Ŧŕéåţɱéñţ öƒ … ļöŕéɱ îþšûɱ]``: accented, bracketed, about 40 % longer."""
+    parts = _KEEP.split(text)
+    accented = "".join(p if i % 2 else p.translate(_ACCENTED) for i, p in enumerate(parts))
+    visible = len(_KEEP.sub("", text))
+    padding = math.ceil(visible * GROWTH) - 2
+    filler = (_FILLER * (padding // len(_FILLER) + 1))[:max(padding, 0)].rstrip()
+    return f"[{accented} {filler}]" if filler else f"[{accented}]"
+
+
+def pseudo_catalog(english: LoadedCatalog, code: str) -> LoadedCatalog:
+    """The English catalog with every message pseudo-translated, as language ``code``."""
+    tag, rtl = PSEUDO[code]
+    catalog = deepcopy(english.catalog)
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            message.string = tuple(pseudo_text(s) for s in message.id)
+        else:
+            message.string = pseudo_text(str(message.id))
+        message.flags.discard("fuzzy")
+    language = replace(english.language, code=code, bcp47=tag, rtl=rtl, review=None)
+    return LoadedCatalog(path=english.path, catalog=catalog, headers=english.headers,
+                         language=language, lines=english.lines)
+
+
+__all__ = ["PSEUDO", "Message", "pseudo_catalog", "pseudo_text"]

@@ -30,9 +30,10 @@ from .errors import (
 )
 from .pdf import Renderer, font_fingerprint, remove_stale_temporaries, write_atomic
 from .project import Project
-from .render import PAPERS, handout_names, make_environment, render_html
+from .render import FORMATS, PAPERS, handout_names, make_environment, render_html
 
-PAGE_BUDGET = 2
+# Pages per format: the standard leaflet is two sides of one sheet.
+PAGE_BUDGET = {"standard": 2, "bilingual": 4, "large-print": 6}
 GATE_LISTED = 3  # msgids quoted when the gate refuses a language
 
 
@@ -41,6 +42,7 @@ class BuildOptions:
     out: Path
     languages: Sequence[str] = ()  # empty: every shipped language
     papers: Sequence[str] = ("a4",)
+    formats: Sequence[str] = ("standard",)
     handouts: Sequence[str] = ()  # empty: every handout
     clinic: Path | None = None
     html: bool = False
@@ -58,6 +60,7 @@ class Written:
     pages: int
     size: int
     skipped: bool = False
+    fmt: str = "standard"
 
 
 @dataclass
@@ -77,6 +80,7 @@ class Plan:
 
     languages: list[str]
     papers: list[str]
+    formats: list[str]
     handouts: list[str]
     clinic: Clinic | None
 
@@ -94,17 +98,24 @@ def make_plan(project: Project, options: BuildOptions) -> Plan:
     for paper in options.papers:
         if paper not in PAPERS:
             raise HandoutError(f"unknown paper {paper!r}; use one of: {', '.join(PAPERS)}")
+    for fmt in options.formats:
+        if fmt not in FORMATS:
+            raise HandoutError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     clinic = load_clinic(options.clinic) if options.clinic else None
     return Plan(
         languages=list(dict.fromkeys(languages)),
         papers=list(dict.fromkeys(options.papers)),
+        formats=list(dict.fromkeys(options.formats)),
         handouts=list(dict.fromkeys(options.handouts)) or available,
         clinic=clinic,
     )
 
 
-def output_path(out: Path, language: str, handout: str, paper: str, suffix: str = ".pdf") -> Path:
-    return out / language / f"{handout}-{paper}{suffix}"
+def output_path(out: Path, language: str, handout: str, paper: str,
+                fmt: str = "standard") -> Path:
+    """``OUT/<lang>/<handout>-<paper>[-<format>].pdf``."""
+    suffix = "" if fmt == "standard" else f"-{fmt}"
+    return out / language / f"{handout}-{paper}{suffix}.pdf"
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,7 @@ class Job:
     language: str
     handout: str
     paper: str
+    fmt: str
     gate: Gate
     digest: str
     target: Path
@@ -187,7 +199,8 @@ class _Worker:
         def html(stylesheet: str | None = None) -> str:
             return render_html(self.env, job.handout, loaded, language, paper,
                                clinic=self.clinic, incomplete=job.gate.incomplete,
-                               english_for=job.gate.english_for, stylesheet=stylesheet)
+                               english_for=job.gate.english_for, stylesheet=stylesheet,
+                               fmt=job.fmt)
 
         try:
             data, pages = self.renderer.render(html())
@@ -198,14 +211,15 @@ class _Worker:
                                     " font that has it", char=exc.char, path=loaded.path,
                                     line=message.lineno if message else None,
                                     language=language.code) from None
-        if pages > PAGE_BUDGET:
-            raise RenderError(f"{job.handout} on {job.paper} is {pages} pages; the limit is"
-                              f" {PAGE_BUDGET}. Shorten the translation", path=loaded.path,
-                              language=language.code)
+        if pages > PAGE_BUDGET[job.fmt]:
+            raise RenderError(f"{job.handout} ({job.fmt}, {job.paper}) is {pages} pages; the"
+                              f" limit is {PAGE_BUDGET[job.fmt]}. Shorten the translation",
+                              path=loaded.path, language=language.code)
         write_atomic(job.target, data)
         if self.stylesheet is not None:
             write_atomic(job.target.with_suffix(".html"), html(self.stylesheet))
-        return Written(job.target, job.language, job.handout, job.paper, pages, len(data))
+        return Written(job.target, job.language, job.handout, job.paper, pages, len(data),
+                       fmt=job.fmt)
 
 
 _worker: _Worker | None = None
@@ -279,13 +293,14 @@ def build(project: Project, options: BuildOptions,
         jobs = []
         for handout in plan.handouts:
             for paper in plan.papers:
-                digest = ""
-                if base is not None:
-                    one = base.copy()
-                    one.update(repr((code, handout, paper)).encode())
-                    digest = one.hexdigest()
-                jobs.append(Job(code, handout, paper, Gate(), digest,
-                                output_path(options.out, code, handout, paper)))
+                for fmt in plan.formats:
+                    digest = ""
+                    if base is not None:
+                        one = base.copy()
+                        one.update(repr((code, handout, paper, fmt)).encode())
+                        digest = one.hexdigest()
+                    jobs.append(Job(code, handout, paper, fmt, Gate(), digest,
+                                    output_path(options.out, code, handout, paper, fmt)))
         fresh = [job for job in jobs if _up_to_date(job, manifest, options.html)]
         if len(fresh) < len(jobs):
             # The gate is a function of the catalog's bytes and the options, both in the
@@ -299,7 +314,7 @@ def build(project: Project, options: BuildOptions,
             todo += [replace(job, gate=decision) for job in jobs if job not in fresh]
         for job in fresh:
             done = Written(job.target, job.language, job.handout, job.paper, 0,
-                           job.target.stat().st_size, skipped=True)
+                           job.target.stat().st_size, skipped=True, fmt=job.fmt)
             report.skipped.append(done)
             if on_written:
                 on_written(done)

@@ -20,7 +20,7 @@ from .check import ERROR, check_languages
 from .errors import HandoutError
 from .pdf import check_system
 from .project import Project
-from .render import PAPERS
+from .render import FORMATS, PAPERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +56,9 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 @lang_option
 @click.option("--paper", "papers", type=click.Choice(list(PAPERS)), multiple=True,
               default=("a4",), show_default=True, help="Paper size. Repeatable.")
+@click.option("--format", "formats", type=click.Choice(list(FORMATS)), multiple=True,
+              default=("standard",), show_default=True,
+              help="Leaflet format. Repeatable.")
 @click.option("--handout", "handouts", multiple=True, metavar="NAME",
               help="Handout to build. Repeatable; default: all.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
@@ -73,8 +76,9 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report for machines.")
 @click.pass_obj
 def build_command(project: Project, languages: tuple[str, ...], papers: tuple[str, ...],
-                  handouts: tuple[str, ...], out: Path, clinic: Path | None, html: bool,
-                  allow_incomplete: bool, jobs: int, force: bool, quiet: bool,
+                  formats: tuple[str, ...], handouts: tuple[str, ...], out: Path,
+                  clinic: Path | None, html: bool, allow_incomplete: bool, jobs: int,
+                  force: bool, quiet: bool,
                   as_json: bool) -> None:
     """Render PDF leaflets into OUT/<lang>/<handout>-<paper>.pdf."""
     try:
@@ -83,7 +87,7 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
     except HandoutError as exc:
         raise _Fail(exc) from None
     options = BuildOptions(out=out.absolute(), languages=languages, papers=papers,
-                           handouts=handouts, clinic=clinic, html=html,
+                           formats=formats, handouts=handouts, clinic=clinic, html=html,
                            allow_incomplete=allow_incomplete, jobs=jobs, force=force)
     done = 0
 
@@ -118,7 +122,7 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
 def _report_json(result: BuildReport, seconds: float) -> dict[str, object]:
     def doc(w: Written) -> dict[str, object]:
         return {"path": str(w.path), "language": w.language, "handout": w.handout,
-                "paper": w.paper, "pages": w.pages, "bytes": w.size}
+                "paper": w.paper, "format": w.fmt, "pages": w.pages, "bytes": w.size}
 
     return {"ok": result.ok, "seconds": round(seconds, 3),
             "written": [doc(w) for w in result.written],

@@ -6,6 +6,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ClinicError
 
@@ -28,6 +29,15 @@ class Clinic:
     @property
     def logo_url(self) -> str | None:
         return self.logo.as_uri() if self.logo else None
+
+    @property
+    def website_qr(self) -> str | None:
+        """The website as a vector QR code (SVG ``data:`` URI), or None."""
+        if not self.website:
+            return None
+        import segno
+
+        return str(segno.make(self.website, error="m").svg_data_uri(border=0, dark="#000"))
 
 
 def load_clinic(path: Path) -> Clinic:
@@ -71,8 +81,18 @@ def load_clinic(path: Path) -> Clinic:
             raise ClinicError(f'"{key}" contains control characters or line breaks', path=path)
         values[key] = value
 
+    if "website" in values:
+        _check_website(path, values["website"])
     logo = _check_logo(path, values.pop("logo")) if "logo" in values else None
     return Clinic(logo=logo, **values)
+
+
+def _check_website(clinic_file: Path, url: str) -> None:
+    """Printed and put in a QR code, so it must be a plain web address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        raise ClinicError(f'"website" must be a web address starting with https://, not'
+                          f" {url!r}", path=clinic_file)
 
 
 def _check_logo(clinic_file: Path, value: str) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import pickle
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ _COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devana
                    "beng": "bengali", "thai": "thai", "mymr": "myanmar"}
 _ZERO = {"arab": "\u0660", "arabext": "\u06f0", "deva": "\u0966", "beng": "\u09e6",
          "thai": "\u0e50", "mymr": "\u1040"}
+
+
+FORMATS = ("standard", "large-print", "bilingual")
+ENGLISH = Locale("en")
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class _Gettext:
         self.language = catalog.language.code if catalog else None
         self.translations = catalog.translations if catalog else None
         self.english_for = english_for
+        self.english = False  # bilingual leaflets switch to English part by part
 
     def _format(self, source: str, translated: str, variables: Mapping[str, Any]) -> Markup:
         try:
@@ -109,19 +115,20 @@ class _Gettext:
                 path=path, line=line, language=self.language) from None
 
     def gettext(self, message: str, **variables: Any) -> Markup:
-        translated = (str(self.translations.gettext(message))
-                      if self.translations and message not in self.english_for else message)
+        translated = (str(self.translations.gettext(message)) if self.translations
+                      and not self.english and message not in self.english_for else message)
         return self._format(message, translated, variables)
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
         variables.setdefault("num", n)
-        translated = (str(self.translations.ngettext(singular, plural, n)) if self.translations
+        translated = (str(self.translations.ngettext(singular, plural, n))
+                      if self.translations and not self.english
                       else (singular if n == 1 else plural))
         return self._format(singular, translated, variables)
 
     def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
-        translated = (str(self.translations.pgettext(context, message)) if self.translations
-                      else message)
+        translated = (str(self.translations.pgettext(context, message))
+                      if self.translations and not self.english else message)
         return self._format(message, translated, variables)
 
 
@@ -162,7 +169,10 @@ def date_format(locale: Locale) -> str:
     Some languages (Haitian Creole) inherit another language's month names; a
     numeric date is then better than a French one.
     """
-    own = localedata.load(locale.language, merge_inherited=False)
+    # Babel's own (uninherited) data for the language. Not localedata.load(...,
+    # merge_inherited=False): that caches the partial data for every later Locale.
+    with open(localedata.resolve_locale_filename(locale.language), "rb") as fh:
+        own = pickle.load(fh)  # Babel's packaged CLDR data, not user input
     return "long" if "months" in own else "short"
 
 
@@ -193,6 +203,7 @@ def render_html(
     incomplete: bool = False,
     english_for: frozenset[str] = frozenset(),
     stylesheet: str | None = None,
+    fmt: str = "standard",
 ) -> str:
     """Render one handout for one language and paper size to an HTML string.
 
@@ -202,15 +213,26 @@ def render_html(
 
     def format_date(value: str | dt.date) -> Markup:
         """A localized date that never breaks across lines."""
+        locale = ENGLISH if text.english else language.locale
         date = dt.date.fromisoformat(value) if isinstance(value, str) else value
-        formatted = babel_format_date(date, format=date_format(language.locale),
-                                      locale=language.locale)
-        return Markup('<span class="nowrap">%s</span>') % native_digits(formatted,
-                                                                        language.locale)
+        formatted = babel_format_date(date, format=date_format(locale), locale=locale)
+        return Markup('<span class="nowrap">%s</span>') % native_digits(formatted, locale)
+
+    def speak(english: bool) -> str:
+        text.english = english
+        return ""
+
+    english_name = ENGLISH.get_display_name(language.locale) or "English"
+    label = "English" if english_name == "English" else f"English · {english_name}"
 
     context: dict[str, Callable[..., Any] | object] = {
         "language": language,
         "paper": paper,
+        "format": fmt,
+        "bilingual": fmt == "bilingual" and not language.is_source,
+        "english_label": label,
+        "speak_english": lambda: speak(True),
+        "speak_patient": lambda: speak(False),
         "clinic": clinic,
         "incomplete": incomplete,
         "stylesheet": Markup(stylesheet) if stylesheet else None,

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES="python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
-  libharfbuzz-subset0 fontconfig fonts-noto-core fonts-noto-cjk poppler-utils gettext"
+  libharfbuzz-subset0 fontconfig fonts-noto-core fonts-noto-cjk poppler-utils gettext
+  zbar-tools chromium"
 
 missing=""
 for p in $PACKAGES; do

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from handouts.catalog import Language
+
 MM_PER_PT = 25.4 / 72
 
 
@@ -120,3 +122,35 @@ def notdef_glyphs(path: Path) -> list[str]:
                         if glyph.numberOfContours and glyph.compile(ttf["glyf"]) == notdef_data:
                             problems.append(f"{name}: glyph {code} is the .notdef box")
     return problems
+
+
+# WeasyPrint's PDF text layer maps each glyph to one run of characters, so text
+# read back from RTL and Indic pages is not letter-exact: mixed-direction runs
+# come out in visual order, and a glyph shared by two letters (medial ئ/ي, Hindi
+# conjuncts and pre-base matras, Nastaliq contextual forms) extracts as one of
+# them. For RTL the check goes word by word per message; for Devanagari and
+# Nastaliq, whose text layer loses whole letters, over the whole document.
+MESSAGE_SHARE = {"rtl": 0.8}
+DOCUMENT_SHARE = {"hi": 0.6, "ur": 0.5}
+
+
+def chunks(translation: str, by_word: bool = False) -> list[str]:
+    """The literal parts of a message around its %(name)s placeholders, or its words."""
+    parts = re.split(r"%\([a-z_]+\)s", translation.replace("%%", "%"))
+    if by_word:
+        parts = [w.strip("()«»“”\"'.,،:؟?!।۔") for p in parts for w in p.split()]
+    return [squash(p) for p in parts if len(squash(p)) >= 2]
+
+
+def shows(body: str, translations: list[str], language: Language) -> bool:
+    """Whether the squashed PDF text shows translated messages (see above)."""
+    if language.code in DOCUMENT_SHARE:
+        words = [w for t in translations for w in chunks(t, by_word=True)]
+        return sum(w in body for w in words) >= DOCUMENT_SHARE[language.code] * len(words)
+    share = MESSAGE_SHARE.get(language.direction)
+    for translation in translations:
+        parts = chunks(translation, by_word=share is not None)
+        found = sum(part in body for part in parts)
+        if found < (share or 1) * len(parts):
+            return False
+    return True

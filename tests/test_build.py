@@ -87,7 +87,7 @@ def test_html_preview_written_beside_pdf(tmp_path: Path, project: Project, paper
     report = build(project, BuildOptions(out=tmp_path, languages=("ar",), papers=(paper,),
                                          html=True))
     html = report.written[0].path.with_suffix(".html").read_text("utf-8")
-    assert '<html lang="ar" dir="rtl">' in html
+    assert '<html lang="ar" dir="rtl" class="standard">' in html
     assert "font-family" in html  # the stylesheet is inlined, so the preview stands alone
 
 

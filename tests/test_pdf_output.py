@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from pdfread import fonts, lang, metadata, page_sizes_mm, squash, text
+from pdfread import DOCUMENT_SHARE, fonts, lang, metadata, page_sizes_mm, shows, squash, text
 
 from handouts.build import BuildReport
 from handouts.catalog import (
     SOURCE_LANGUAGE,
-    Language,
     catalog_path,
     load_catalog,
     shipped_languages,
@@ -35,38 +33,6 @@ EXPECTED_FONT = {"zh_CN": "NotoSansCJKSC", "ar": "NotoNaskhArabic"}
 
 def pdf(out: Path, code: str, paper: str) -> Path:
     return out / code / f"{HANDOUT}-{paper}.pdf"
-
-
-# WeasyPrint's PDF text layer maps each glyph to one run of characters, so text
-# read back from RTL and Indic pages is not letter-exact: mixed-direction runs
-# come out in visual order, and a glyph shared by two letters (medial ئ/ي, Hindi
-# conjuncts and pre-base matras, Nastaliq contextual forms) extracts as one of
-# them. For RTL the check goes word by word per message; for Devanagari and
-# Nastaliq, whose text layer loses whole letters, over the whole document.
-MESSAGE_SHARE = {"rtl": 0.8}
-DOCUMENT_SHARE = {"hi": 0.6, "ur": 0.5}
-
-
-def chunks(translation: str, by_word: bool = False) -> list[str]:
-    """The literal parts of a message around its %(name)s placeholders, or its words."""
-    parts = re.split(r"%\([a-z_]+\)s", translation.replace("%%", "%"))
-    if by_word:
-        parts = [w.strip("()«»“”\"'.,،:؟?!।۔") for p in parts for w in p.split()]
-    return [squash(p) for p in parts if len(squash(p)) >= 2]
-
-
-def shows(body: str, translations: list[str], language: Language) -> bool:
-    """Whether the squashed PDF text shows translated messages (see above)."""
-    if language.code in DOCUMENT_SHARE:
-        words = [w for t in translations for w in chunks(t, by_word=True)]
-        return sum(w in body for w in words) >= DOCUMENT_SHARE[language.code] * len(words)
-    share = MESSAGE_SHARE.get(language.direction)
-    for translation in translations:
-        parts = chunks(translation, by_word=share is not None)
-        found = sum(part in body for part in parts)
-        if found < (share or 1) * len(parts):
-            return False
-    return True
 
 
 def test_everything_built(built: tuple[Path, BuildReport]) -> None:

@@ -107,10 +107,10 @@ CASES: dict[str, tuple[Setup, str]] = {
                        "Failed: {project}/out/es: [es] cannot create this folder: a file is in"
                        " the way; move it or choose another folder with --out"),
     "template-syntax": (lambda p: (_edit_template(p), [])[1],
-                        "Failed: {project}/templates/handouts/stockholm-syndrome-treatment.html:94:"
-                        " [es] template syntax error: Encountered unknown tag 'endblok'. Jinja"
-                        " was looking for the following tags: 'endblock'. The innermost block"
-                        " that needs to be closed is 'block'."),
+                        "Failed: {project}/templates/handouts/stockholm-syndrome-treatment"
+                        ".html:{tline}: [es] template syntax error: Encountered unknown tag"
+                        " 'endblok'. Jinja was looking for the following tags: 'endblock'."
+                        " The innermost block that needs to be closed is 'block'."),
     "unknown-handout": (lambda p: ["--handout", "flu"],
                         "Error: unknown handout 'flu'; available: stockholm-syndrome-treatment"),
 }
@@ -135,7 +135,9 @@ def test_one_line_exit_1(project: Path, case: str) -> None:
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     errors = result.stderr.splitlines()
-    assert errors == [expected.format(po=po_path, project=project)]
+    template = (ROOT / "templates" / "handouts" / f"{HANDOUT}.html").read_text("utf-8")
+    tline = template[:template.index("{% endblock %}")].count("\n") + 1  # the edited tag
+    assert errors == [expected.format(po=po_path, project=project, tline=tline)]
 
 
 def test_bad_language_does_not_stop_the_others(project: Path) -> None:

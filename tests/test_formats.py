@@ -1,0 +1,102 @@
+"""Large print, bilingual leaflets and the clinic's QR code, read back from the PDFs."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pdfread import DOCUMENT_SHARE, chunks, lang, shows, squash, text
+
+from handouts.build import BuildOptions, BuildReport, build, output_path
+from handouts.catalog import SOURCE_LANGUAGE, catalog_path, load_catalog
+from handouts.project import Project
+
+ROOT = Path(__file__).parent.parent
+HANDOUT = "stockholm-syndrome-treatment"
+CLINIC = ROOT / "tests" / "data" / "clinic" / "clinic.toml"
+LANGS = ("en", "es", "ar", "zh_CN", "ur")
+PAGE_LABEL = "Page %(page)s of %(pages)s"
+# Not shown in a complete, unreviewed leaflet with clinic numbers.
+HIDDEN = {"Incomplete translation: some text is shown in English.",
+          "Translation reviewed by %(name)s on %(date)s.",
+          "Call your local emergency number, or go to the nearest emergency department.",
+          "Treatment and recovery at home after Stockholm syndrome: a patient leaflet."}
+
+
+@pytest.fixture(scope="module")
+def formats(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    out = tmp_path_factory.mktemp("formats")
+    report = build(Project(ROOT), BuildOptions(
+        out=out, languages=LANGS, papers=("a4", "letter"), clinic=CLINIC,
+        formats=("standard", "large-print", "bilingual"), jobs=2))
+    return out, report
+
+
+def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:
+    _out, report = formats
+    assert report.ok, report.failures
+    assert len(report.written) == len(LANGS) * 2 * 3
+    assert {w.path.name for w in report.written if w.language == "es"} == {
+        f"{HANDOUT}-{paper}{suffix}.pdf" for paper in ("a4", "letter")
+        for suffix in ("", "-large-print", "-bilingual")}
+    pages = {(w.language, w.paper, w.fmt): w.pages for w in report.written}
+    assert max(p for (_, _, f), p in pages.items() if f == "bilingual") <= 4
+    assert all(p <= 2 for (_, _, f), p in pages.items() if f == "standard")
+
+
+@pytest.mark.parametrize("code", LANGS)
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_large_print_body_is_18pt_and_upright(formats: tuple[Path, BuildReport], code: str,
+                                              paper: str) -> None:
+    path = output_path(formats[0], code, HANDOUT, paper, "large-print")
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            # The page's top and bottom margins hold the page number, not body text.
+            body = [c for c in page.chars if 45 < c["top"] < page.height - 45
+                    and c["text"].strip()]
+            assert body
+            small = {(c["text"], round(c["size"], 1)) for c in body if c["size"] < 17.95}
+            assert small == set()
+            assert not any("Italic" in c["fontname"] or "Oblique" in c["fontname"]
+                           for c in body)
+            headings = [c for c in body if c["size"] >= 21.95]
+            assert headings or page.page_number > 1
+
+
+@pytest.mark.parametrize("code", [c for c in LANGS if c != SOURCE_LANGUAGE])
+def test_bilingual_has_every_english_and_translated_message(
+        formats: tuple[Path, BuildReport], code: str) -> None:
+    path = output_path(formats[0], code, HANDOUT, "a4", "bilingual")
+    body = squash(text(path))
+    english = load_catalog(catalog_path(ROOT / "locales", SOURCE_LANGUAGE))
+    translated = load_catalog(catalog_path(ROOT / "locales", code))
+    # Page numbers are in the patient's language only; RTL pages extract mixed runs
+    # in visual order, so English is compared word by word there.
+    shown = [m for m in english.messages() if m.id not in HIDDEN | {PAGE_LABEL}]
+    by_word = translated.language.direction == "rtl"
+    assert [m.id for m in shown
+            if not all(c in body for c in chunks(str(m.id), by_word))] == []
+    strings = [str(translated.catalog[m.id].string) for m in shown]
+    if code in DOCUMENT_SHARE:
+        assert shows(body, strings, translated.language)
+    else:
+        assert [s for s in strings if not shows(body, [s], translated.language)] == []
+    assert lang(path) == code.replace("_", "-")
+    # Each part: the patient's language first, English after it.
+    title = translated.translations.gettext("How Stockholm syndrome is treated")
+    if code not in DOCUMENT_SHARE and translated.language.direction == "ltr":
+        assert body.index(squash(title)) < body.index(squash("How Stockholm syndrome"))
+
+
+def test_qr_code_decodes_to_the_website(formats: tuple[Path, BuildReport],
+                                        tmp_path: Path) -> None:
+    for fmt in ("standard", "large-print"):
+        pdf = output_path(formats[0], "ar", HANDOUT, "a4", fmt)
+        subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf),
+                        str(tmp_path / fmt)], check=True)
+        result = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / f"{fmt}-1.png")],
+                                capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == "https://clinic.example.org"
+    assert "https://clinic.example.org" in text(output_path(formats[0], "en", HANDOUT, "a4"))

@@ -28,6 +28,7 @@ from .errors import (
     RenderError,
     TemplateError,
 )
+from .gallery import INDEX, write_gallery
 from .pdf import Renderer, font_fingerprint, remove_stale_temporaries, write_atomic
 from .project import Project
 from .render import FORMATS, PAPERS, handout_names, make_environment, render_html
@@ -49,6 +50,8 @@ class BuildOptions:
     allow_incomplete: bool = False
     jobs: int = 1
     force: bool = False
+    gallery: bool = True
+    gallery_lang: str = "en"
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class BuildReport:
     written: list[Written] = field(default_factory=list)
     skipped: list[Written] = field(default_factory=list)  # already up to date
     failures: list[HandoutError] = field(default_factory=list)
+    gallery: Path | None = None  # OUT/index.html, when (re)written
 
     @property
     def ok(self) -> bool:
@@ -332,6 +336,12 @@ def build(project: Project, options: BuildOptions,
         # Without a manifest the next build renders everything again: slower, still correct.
         with contextlib.suppress(OutputError):
             write_atomic(options.out / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
+    if options.gallery and options.out.is_dir() and (
+            report.written or not (options.out / INDEX).is_file()):
+        try:
+            report.gallery = write_gallery(project, options.out, options.gallery_lang)
+        except HandoutError as exc:
+            report.failures.append(exc)
     return report
 
 

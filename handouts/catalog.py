@@ -340,12 +340,12 @@ def _check_header(headers: dict[str, str], path: Path, code: str, locale: Locale
             raise fail(f"Plural-Forms has nplurals={match[1]}, but {code} needs {expected}")
 
 
-def catalog_path(locales_dir: Path, code: str) -> Path:
+def catalog_path(locales_dir: Path, code: str, domain: str = DOMAIN) -> Path:
     """Where a language's catalog lives (pseudo-locales derive from the English one)."""
     from .pseudo import PSEUDO
 
     folder = SOURCE_LANGUAGE if code in PSEUDO else code
-    return locales_dir / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return locales_dir / folder / "LC_MESSAGES" / f"{domain}.po"
 
 
 def open_catalog(locales_dir: Path, code: str) -> LoadedCatalog:

@@ -191,7 +191,14 @@ def check_file(path: Path, code: str | None = None) -> tuple[LoadedCatalog | Non
 
 
 def check_languages(locales_dir: Path, codes: list[str]) -> dict[str, list[Problem]]:
-    return {code: check_file(catalog_path(locales_dir, code), code)[1] for code in codes}
+    """Problems per language, in its leaflet catalog and, if translated, its gallery one."""
+    found: dict[str, list[Problem]] = {}
+    for code in codes:
+        found[code] = check_file(catalog_path(locales_dir, code), code)[1]
+        gallery = catalog_path(locales_dir, code, "gallery")
+        if gallery.is_file():
+            found[code] += check_file(gallery, code)[1]
+    return found
 
 
 def broken_messages(loaded: LoadedCatalog) -> set[str]:

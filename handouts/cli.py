@@ -72,13 +72,15 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="the number of CPUs", help="Worker processes.")
 @click.option("--force", is_flag=True, help="Rebuild documents whose inputs did not change.")
+@click.option("--gallery-lang", default="en", show_default=True, metavar="CODE",
+              help="Language of the gallery page OUT/index.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report for machines.")
 @click.pass_obj
 def build_command(project: Project, languages: tuple[str, ...], papers: tuple[str, ...],
                   formats: tuple[str, ...], handouts: tuple[str, ...], out: Path,
                   clinic: Path | None, html: bool, allow_incomplete: bool, jobs: int,
-                  force: bool, quiet: bool,
+                  force: bool, gallery_lang: str, quiet: bool,
                   as_json: bool) -> None:
     """Render PDF leaflets into OUT/<lang>/<handout>-<paper>.pdf."""
     try:
@@ -88,7 +90,8 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
         raise _Fail(exc) from None
     options = BuildOptions(out=out.absolute(), languages=languages, papers=papers,
                            formats=formats, handouts=handouts, clinic=clinic, html=html,
-                           allow_incomplete=allow_incomplete, jobs=jobs, force=force)
+                           allow_incomplete=allow_incomplete, jobs=jobs, force=force,
+                           gallery_lang=gallery_lang)
     done = 0
 
     def progress(w: Written) -> None:
@@ -112,6 +115,8 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
         skipped = f", {len(result.skipped)} up to date" if result.skipped else ""
         failed = f"; {len(result.failures)} failed (see below)" if result.failures else ""
         click.echo(f"Built {len(result.written)} PDF(s) into {out}{skipped}{failed}.")
+        if result.gallery:
+            click.echo(f"Gallery: {_shown(result.gallery)}")
     if result.failures:
         if not as_json:
             for failure in result.failures:
@@ -125,6 +130,7 @@ def _report_json(result: BuildReport, seconds: float) -> dict[str, object]:
                 "paper": w.paper, "format": w.fmt, "pages": w.pages, "bytes": w.size}
 
     return {"ok": result.ok, "seconds": round(seconds, 3),
+            "gallery": str(result.gallery) if result.gallery else None,
             "written": [doc(w) for w in result.written],
             "up_to_date": [doc(w) | {"pages": None} for w in result.skipped],
             "failed": [{"message": str(f), "language": f.language,
@@ -154,13 +160,14 @@ def extract_command(project: Project) -> None:
     try:
         from . import sync  # only the catalog commands need Babel's extractors
 
-        template = sync.extract(project)
-        written = sync.write_template(project, template)
+        for domain in sync.DOMAINS:
+            template = sync.extract(project, domain)
+            written = sync.write_template(project, template, domain)
+            count = sum(1 for m in template if m.id)
+            state = "written" if written else "unchanged"
+            click.echo(f"{_shown(project.pot_path(domain))}: {count} messages ({state}).")
     except HandoutError as exc:
         raise _Fail(exc) from None
-    count = sum(1 for m in template if m.id)
-    state = "written" if written else "unchanged"
-    click.echo(f"{_shown(project.pot_file)}: {count} messages ({state}).")
 
 
 @cli.command("update")
@@ -177,8 +184,8 @@ def update_command(project: Project, languages: tuple[str, ...], check: bool) ->
     except HandoutError as exc:
         raise _Fail(exc) from None
     verb = "out of date" if check else "updated"
-    if pot_stale:
-        click.echo(f"{_shown(project.pot_file)}: {verb}")
+    for pot in pot_stale:
+        click.echo(f"{_shown(pot)}: {verb}")
     for r in results:
         if r.changed:
             click.echo(f"{_shown(r.path)}: {verb} ({r.added} new, {r.fuzzy} fuzzy,"

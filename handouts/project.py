@@ -32,4 +32,7 @@ class Project:
 
     @property
     def pot_file(self) -> Path:
-        return self.locales_dir / "handouts.pot"
+        return self.pot_path("handouts")
+
+    def pot_path(self, domain: str) -> Path:
+        return self.locales_dir / f"{domain}.pot"

@@ -42,11 +42,18 @@ DEFAULT_MAPPING = [{"method": "jinja2", "pattern": "templates/**.html",
                     "newstyle_gettext": "true"}]
 
 
-def _mapping(project: Project) -> tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]:
-    """Babel's method map from pyproject.toml ``[[tool.babel.mappings]]``."""
+GALLERY = "gallery"
+GALLERY_MAPPING = [{**DEFAULT_MAPPING[0], "pattern": "templates/gallery/**.html"}]
+DOMAINS = (DOMAIN, GALLERY)
+
+
+def _mapping(project: Project, domain: str = DOMAIN
+             ) -> tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]:
+    """Babel's method map: pyproject.toml's ``[[tool.babel.mappings]]`` for the leaflets,
+    the gallery folder for the gallery page's own domain."""
     pyproject = project.root / "pyproject.toml"
-    entries = DEFAULT_MAPPING
-    if pyproject.is_file():
+    entries = GALLERY_MAPPING if domain == GALLERY else DEFAULT_MAPPING
+    if domain == DOMAIN and pyproject.is_file():
         data = tomllib.loads(pyproject.read_text("utf-8"))
         entries = data.get("tool", {}).get("babel", {}).get("mappings", entries)
     method_map = [(e["pattern"], e["method"]) for e in entries]
@@ -55,10 +62,10 @@ def _mapping(project: Project) -> tuple[list[tuple[str, str]], dict[str, dict[st
     return method_map, options_map
 
 
-def extract(project: Project) -> Catalog:
-    """Extract every message from the templates into a template catalog."""
-    method_map, options_map = _mapping(project)
-    template = PoCatalog(project="handouts", version=__version__, domain=DOMAIN,
+def extract(project: Project, domain: str = DOMAIN) -> Catalog:
+    """Extract every message of a domain from the templates into a template catalog."""
+    method_map, options_map = _mapping(project, domain)
+    template = PoCatalog(project="handouts", version=__version__, domain=domain,
                        msgid_bugs_address="", charset="utf-8", fuzzy=False)
     _refuse_dropped(project)
     seen = 0
@@ -121,9 +128,9 @@ def write_catalog(path: Path, catalog: Catalog) -> None:
     write_atomic(path, _po_bytes(catalog))
 
 
-def write_template(project: Project, template: Catalog) -> bool:
-    """Write ``locales/handouts.pot`` unless its messages are unchanged; True if written."""
-    path = project.pot_file
+def write_template(project: Project, template: Catalog, domain: str = DOMAIN) -> bool:
+    """Write ``locales/<domain>.pot`` unless its messages are unchanged; True if written."""
+    path = project.pot_path(domain)
     if path.is_file():
         old = _read(path)
         if _same_messages(old, template):
@@ -246,22 +253,36 @@ def merge(catalog: Catalog, template: Catalog) -> Updated:
 
 
 def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
-           ) -> tuple[bool, list[Updated]]:
-    """Re-extract the template and merge it into every catalog.
+           ) -> tuple[list[Path], list[Updated]]:
+    """Re-extract the templates and merge them into every catalog.
 
-    Returns whether the template is out of date, and what changed per catalog.
-    With ``check``, nothing is written.
+    Returns the templates (.pot) that were out of date, and what changed per
+    catalog. With ``check``, nothing is written.
     """
-    template = extract(project)
-    pot_stale = not project.pot_file.is_file() or not _same_messages(
-        _read(project.pot_file), template)
-    if pot_stale and not check:
-        write_template(project, template)
-    if not pot_stale:
-        template = _read(project.pot_file)  # keep its creation date
+    stale: list[Path] = []
+    results = []
+    for domain in DOMAINS:
+        pot = project.pot_path(domain)
+        template = extract(project, domain)
+        pot_stale = not pot.is_file() or not _same_messages(_read(pot), template)
+        if pot_stale and not check:
+            write_template(project, template, domain)
+        if not pot_stale:
+            template = _read(pot)  # keep its creation date
+        if pot_stale:
+            stale.append(pot)
+        results += _merge_all(project, codes, domain, template, check)
+    return stale, results
+
+
+def _merge_all(project: Project, codes: Iterable[str], domain: str, template: Catalog,
+               check: bool) -> list[Updated]:
+    """Merge one domain's template into its catalogs (the gallery's only where they exist)."""
     results = []
     for code in list(codes) or shipped_languages(project.locales_dir):
-        path = catalog_path(project.locales_dir, code)
+        path = catalog_path(project.locales_dir, code, domain)
+        if domain != DOMAIN and not path.is_file():
+            continue
         loaded = load_catalog(path, code)
         before = _content(loaded.catalog)
         counts = merge(loaded.catalog, template)
@@ -270,4 +291,4 @@ def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
             write_catalog(path, loaded.catalog)
         results.append(Updated(path, changed, counts.added, counts.fuzzy, counts.obsolete,
                                counts.revived))
-    return pot_stale, results
+    return results

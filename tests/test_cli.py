@@ -27,7 +27,8 @@ def test_build_reports_each_file_and_summary(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == f"{pdf}  2 pages  {size / 1024:.0f} KB" or lines[0] == (
         f"{pdf}  1 page  {size / 1024:.0f} KB")
-    assert lines[-1] == f"Built 1 PDF(s) into {tmp_path}."
+    assert lines[-2] == f"Built 1 PDF(s) into {tmp_path}."
+    assert lines[-1] == f"Gallery: {tmp_path}/index.html"
 
 
 def test_unknown_language_is_exit_1_with_hint(tmp_path: Path) -> None:
@@ -54,7 +55,7 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
     (tmp_path / "en").write_text("a file where the language folder should be")
     code, out, err = run("build", "--lang", "en", "--lang", "es", "--out", str(tmp_path))
     assert code == 1
-    assert out.splitlines()[-1] == f"Built 1 PDF(s) into {tmp_path}; 1 failed (see below)."
+    assert out.splitlines()[-2] == f"Built 1 PDF(s) into {tmp_path}; 1 failed (see below)."
     assert err == (f"Failed: {tmp_path}/en: [en] cannot create this folder: a file is in the"
                    " way; move it or choose another folder with --out\n")
     assert (tmp_path / "es" / "stockholm-syndrome-treatment-a4.pdf").is_file()

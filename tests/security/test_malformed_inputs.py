@@ -148,7 +148,8 @@ def test_bad_language_does_not_stop_the_others(project: Path) -> None:
     assert result.exit_code == 1
     assert (out / "en" / f"{HANDOUT}-a4.pdf").is_file()
     assert (out / "ar" / f"{HANDOUT}-a4.pdf").is_file()
-    assert result.stdout.splitlines()[-1] == f"Built 2 PDF(s) into {out}; 1 failed (see below)."
+    assert result.stdout.splitlines()[-2:] == [
+        f"Built 2 PDF(s) into {out}; 1 failed (see below).", f"Gallery: {out}/index.html"]
 
 
 def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

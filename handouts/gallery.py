@@ -1,0 +1,121 @@
+"""Gallery: ``OUT/index.html``, a page of thumbnails so staff find a leaflet fast.
+
+It lists every leaflet PDF in the output folder, works offline from ``file://``,
+and its text is translatable (catalog domain ``gallery``). Thumbnails are
+rendered with PDFium through pypdfium2: in-process and fast, with no external
+program to spawn per page (see docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import catalog as cat
+from .errors import HandoutError
+from .pdf import write_atomic
+from .project import Project
+from .render import FORMATS, PAPERS, _Gettext, handout_names, make_environment
+
+GALLERY_DOMAIN = "gallery"
+INDEX = "index.html"
+THUMBNAILS = "thumbnails"
+THUMB_WIDTH = 240  # pixels
+
+
+@dataclass(frozen=True)
+class Entry:
+    language: str
+    tag: str
+    direction: str
+    native_name: str
+    title: str
+    paper: str
+    fmt: str
+    href: str
+    thumbnail: str
+    thumb_width: int
+    thumb_height: int
+    percent: int
+    review: str
+
+
+def _parse(name: str, handouts: list[str]) -> tuple[str, str, str] | None:
+    """``<handout>-<paper>[-<format>]`` -> (handout, paper, format)."""
+    for handout in handouts:
+        pattern = (rf"{re.escape(handout)}-({'|'.join(PAPERS)})"
+                   rf"(?:-({'|'.join(f for f in FORMATS if f != 'standard')}))?")
+        match = re.fullmatch(pattern, name)
+        if match:
+            return handout, match[1], match[2] or "standard"
+    return None
+
+
+def _thumbnail(pdf: Path, png: Path) -> tuple[int, int, str]:
+    """Page 1 as a PNG (re-rendered only when the PDF is newer); size and title."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        title = str(document.get_metadata_dict().get("Title") or pdf.stem)
+        page = document[0]
+        scale = THUMB_WIDTH / page.get_width()
+        height = round(page.get_height() * scale)
+        if not png.exists() or png.stat().st_mtime_ns < pdf.stat().st_mtime_ns:
+            buffer = io.BytesIO()
+            page.render(scale=scale).to_pil().save(buffer, "PNG", optimize=True)
+            write_atomic(png, buffer.getvalue())
+    finally:
+        document.close()
+    return THUMB_WIDTH, height, title
+
+
+def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAGE) -> Path:
+    """Write ``OUT/index.html`` listing every leaflet in ``out``; return its path."""
+    handouts = handout_names(project.templates_dir)
+    entries: list[Entry] = []
+    catalogs: dict[str, cat.LoadedCatalog | None] = {}
+    for pdf in sorted(out.glob("*/*.pdf")):
+        parsed = _parse(pdf.stem, handouts)
+        code = pdf.parent.name
+        if parsed is None:
+            continue
+        if code not in catalogs:
+            try:
+                catalogs[code] = cat.open_catalog(project.locales_dir, code)
+            except HandoutError:
+                catalogs[code] = None
+        loaded = catalogs[code]
+        if loaded is None:
+            continue
+        language = loaded.language
+        review = ("source" if language.review is None else
+                  "reviewed" if language.review.reviewed else "unreviewed")
+        width, height, title = _thumbnail(pdf, out / THUMBNAILS / code / f"{pdf.stem}.png")
+        entries.append(Entry(
+            language=code, tag=language.tag, direction=language.direction,
+            native_name=language.native_name, title=title, paper=parsed[1], fmt=parsed[2],
+            href=f"{code}/{pdf.name}", thumbnail=f"{THUMBNAILS}/{code}/{pdf.stem}.png",
+            thumb_width=width, thumb_height=height, percent=round(loaded.stats.percent),
+            review=review))
+
+    ui_catalog = _ui_catalog(project, ui_code)
+    ui_language = ui_catalog.language if ui_catalog else cat.open_catalog(
+        project.locales_dir, cat.SOURCE_LANGUAGE).language
+    text = _Gettext(ui_catalog)
+    languages = sorted({(e.language, e.native_name) for e in entries})
+    formats = [f for f in FORMATS if any(e.fmt == f for e in entries)]
+    html = make_environment(project.templates_dir).get_template("gallery/index.html").render(
+        ui=ui_language, entries=entries, languages=languages, formats=formats,
+        gettext=text.gettext, ngettext=text.ngettext, pgettext=text.pgettext)
+    target = out / INDEX
+    write_atomic(target, html)
+    return target
+
+
+def _ui_catalog(project: Project, code: str) -> cat.LoadedCatalog | None:
+    """The gallery's own catalog for ``code``, if a translation exists."""
+    path = cat.catalog_path(project.locales_dir, code, GALLERY_DOMAIN)
+    return cat.load_catalog(path, code) if path.is_file() else None

@@ -1,0 +1,71 @@
+"""The staff gallery, opened in a real headless Chromium from file://."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from handouts.build import BuildOptions, build
+from handouts.gallery import INDEX
+from handouts.project import Project
+
+ROOT = Path(__file__).parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LANGS = ("en", "ar", "zh_CN", "es")
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gallery")
+    report = build(Project(ROOT), BuildOptions(
+        out=out, languages=LANGS, papers=("a4", "letter"), jobs=2, gallery_lang="es",
+        formats=("standard", "large-print", "bilingual"),
+        clinic=ROOT / "tests" / "data" / "clinic" / "clinic.toml"))
+    assert report.ok, report.failures
+    assert report.gallery == out / INDEX
+    return out
+
+
+def test_gallery_lists_every_leaflet(gallery: Path) -> None:
+    html = (gallery / INDEX).read_text("utf-8")
+    pdfs = sorted(gallery.glob("*/*.pdf"))
+    assert len(pdfs) == len(LANGS) * 2 * 3
+    for pdf in pdfs:
+        assert f'href="{pdf.parent.name}/{pdf.name}"' in html
+    assert "<h1>Folletos para pacientes</h1>" in html  # the page's own catalog, in Spanish
+    assert "العربية" in html and "中文" in html
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="scripts/setup.sh installs Debian's chromium")
+def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto((gallery / INDEX).as_uri())
+        page.wait_for_load_state("load")
+        images = page.evaluate("Array.from(document.images).map(i => [i.src, i.complete,"
+                               " i.naturalWidth])")
+        assert len(images) == len(LANGS) * 2 * 3
+        assert [src for src, complete, width in images if not (complete and width > 0)] == []
+        links = page.evaluate("Array.from(document.links).map(a => a.href)")
+        targets = {Path(unquote(urlsplit(link).path)) for link in links}
+        assert targets == set(gallery.glob("*/*.pdf"))
+
+        page.select_option("#language", "ar")
+        page.select_option("#format", "large-print")
+        visible = page.evaluate("Array.from(document.querySelectorAll('.card'))"
+                                ".filter(c => !c.hidden).map(c => c.querySelector('a').href)")
+        assert sorted(Path(unquote(urlsplit(v).path)).name for v in visible) == [
+            "stockholm-syndrome-treatment-a4-large-print.pdf",
+            "stockholm-syndrome-treatment-letter-large-print.pdf"]
+        page.screenshot(path=str(tmp_path / "gallery.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "gallery.png").stat().st_size > 10_000

@@ -113,7 +113,7 @@ def main() -> None:
     run([sys.executable, "generate.py", "build", "--paper", "a4", "--paper", "letter",
          "--out", str(html_out), "--html", "--quiet"])
     weasyprint = shutil.which("weasyprint") or str(Path(sys.executable).parent / "weasyprint")
-    pages = sorted(html_out.rglob("*.html"))
+    pages = sorted(html_out.glob("*/*.html"))  # the leaflets, not the gallery page
     naive = sum(run([weasyprint, "--pdf-variant", PDF_VARIANT, str(page),
                      str(page.with_suffix(".naive.pdf"))]) for page in pages)
 

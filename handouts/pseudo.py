@@ -12,8 +12,6 @@ import re
 from copy import deepcopy
 from dataclasses import replace
 
-from babel.messages.catalog import Message
-
 from .catalog import LoadedCatalog
 
 PSEUDO = {"pseudo": ("en-XA", False), "pseudo-rtl": ("ar-XB", True)}
@@ -52,5 +50,3 @@ def pseudo_catalog(english: LoadedCatalog, code: str) -> LoadedCatalog:
     return LoadedCatalog(path=english.path, catalog=catalog, headers=english.headers,
                          language=language, lines=english.lines)
 
-
-__all__ = ["PSEUDO", "Message", "pseudo_catalog", "pseudo_text"]

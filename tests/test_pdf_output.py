@@ -108,3 +108,17 @@ def test_clinic_numbers_in_help_box(built: tuple[Path, BuildReport]) -> None:
     assert "Emergency: 911" in body
     assert "Your clinic: +1 555 0100" in body
     assert "local emergency number" not in body
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_no_heading_stranded_at_a_page_bottom(built: tuple[Path, BuildReport],
+                                              code: str) -> None:
+    """The last body line of a page that continues is never a heading."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf(built[0], code, "a4")) as document:
+        for page in document.pages[:-1]:
+            body = [c for c in page.chars if c["top"] < page.height - 50 and c["text"].strip()]
+            bottom = max(c["bottom"] for c in body)
+            last_line = [c for c in body if c["bottom"] > bottom - 3]
+            assert max(c["size"] for c in last_line) < 13, (code, page.page_number)

@@ -122,3 +122,16 @@ def test_no_heading_stranded_at_a_page_bottom(built: tuple[Path, BuildReport],
             bottom = max(c["bottom"] for c in body)
             last_line = [c for c in body if c["bottom"] > bottom - 3]
             assert max(c["size"] for c in last_line) < 13, (code, page.page_number)
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_body_text_is_at_least_12pt(built: tuple[Path, BuildReport], code: str) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(pdf(built[0], code, "letter")) as document:
+        for page in document.pages:
+            # The margins hold the page number; the QR code's caption is the clinic's URL.
+            body = [c for c in page.chars if 40 < c["top"] < page.height - 45
+                    and c["text"].strip()]
+            assert body
+            assert min(c["size"] for c in body) >= 11.95, (code, page.page_number)

@@ -149,3 +149,11 @@ def test_init_refuses_to_overwrite(project_copy: Project) -> None:
     shutil.copy(es(project_copy), es(project_copy).with_suffix(".bak"))
     with pytest.raises(Exception, match="catalog already exists"):
         init(project_copy, "es")
+
+
+def test_ambiguous_strings_carry_a_context(project: Project) -> None:
+    gallery = extract(project, "gallery")
+    letter = gallery.get("Letter", "paper size")
+    assert letter is not None and letter.context == "paper size"
+    es = load_catalog(catalog_path(project.locales_dir, "es", "gallery"))
+    assert es.translations.pgettext("paper size", "Letter") == "Carta (EE. UU.)"

@@ -6,6 +6,7 @@ One bad language never stops the others; every failure is collected.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import multiprocessing
@@ -29,7 +30,13 @@ from .errors import (
     TemplateError,
 )
 from .gallery import INDEX, write_gallery
-from .pdf import Renderer, font_fingerprint, remove_stale_temporaries, write_atomic
+from .pdf import (
+    Renderer,
+    font_fingerprint,
+    has_harfbuzz_subset,
+    remove_stale_temporaries,
+    write_atomic,
+)
 from .project import Project
 from .render import FORMATS, PAPERS, handout_names, make_environment, render_html
 
@@ -106,6 +113,7 @@ def make_plan(project: Project, options: BuildOptions) -> Plan:
         if fmt not in FORMATS:
             raise HandoutError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     clinic = load_clinic(options.clinic) if options.clinic else None
+    cat.resolve_language(options.gallery_lang, shipped)  # a typo is an error, not English
     return Plan(
         languages=list(dict.fromkeys(languages)),
         papers=list(dict.fromkeys(options.papers)),
@@ -158,6 +166,8 @@ def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> Gate:
 
 
 MANIFEST = ".handouts-manifest.json"
+# Libraries whose version changes the PDFs (CLDR data, sanitiser, QR, fonts, PDF writer).
+VERSIONED = ("weasyprint", "babel", "jinja2", "nh3", "segno", "fonttools", "pydyf")
 RECYCLE_AFTER = 20  # documents per worker process, to cap memory growth
 
 
@@ -196,6 +206,10 @@ class _Worker:
         except HandoutError as exc:
             exc.language = exc.language or job.language
             return exc
+        except Exception as exc:  # one document's surprise must not stop the batch
+            return RenderError(f"unexpected {type(exc).__name__} while rendering"
+                               f" {job.target.name}: {exc}; please report it",
+                               language=job.language)
 
     def _render(self, job: Job, loaded: LoadedCatalog) -> Written:
         language, paper = loaded.language, PAPERS[job.paper]
@@ -226,23 +240,32 @@ class _Worker:
                        fmt=job.fmt)
 
 
-_worker: _Worker | None = None
+_worker: _Worker | HandoutError | None = None
 
 
 def _start_worker(project: Project, options: BuildOptions, clinic: Clinic | None) -> None:
     global _worker
-    _worker = _Worker(project, options, clinic)
+    try:
+        _worker = _Worker(project, options, clinic)
+    except HandoutError as exc:
+        _worker = exc  # a pool whose initializer raises restarts workers forever
 
 
 def _work(job: Job) -> Written | HandoutError:
     assert _worker is not None
+    if isinstance(_worker, HandoutError):
+        failed = copy.copy(_worker)
+        failed.language = failed.language or job.language
+        return failed
     return _worker.run(job)
 
 
 def _shared_digest(project: Project, options: BuildOptions, plan: Plan) -> hashlib._Hash:
     """Inputs every document shares: code, versions, templates, fonts, clinic, options."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__} weasyprint {metadata.version('weasyprint')}".encode())
+    for library in VERSIONED:
+        digest.update(f"{library} {metadata.version(library)}\n".encode())
+    digest.update(f"{__version__} harfbuzz-subset {has_harfbuzz_subset()}".encode())
     digest.update(repr((options.html, options.allow_incomplete)).encode())
     package = Path(__file__).parent
     files = sorted(package.glob("*.py")) + sorted(
@@ -284,7 +307,7 @@ def build(project: Project, options: BuildOptions,
     if options.out.is_dir():
         remove_stale_temporaries(options.out)
     shared = _shared_digest(project, options, plan)
-    manifest = {} if options.force else _read_manifest(options.out)
+    manifest = _read_manifest(options.out)
 
     todo: list[Job] = []
     for code in plan.languages:
@@ -305,7 +328,8 @@ def build(project: Project, options: BuildOptions,
                         digest = one.hexdigest()
                     jobs.append(Job(code, handout, paper, fmt, Gate(), digest,
                                     output_path(options.out, code, handout, paper, fmt)))
-        fresh = [job for job in jobs if _up_to_date(job, manifest, options.html)]
+        fresh = [] if options.force else [
+            job for job in jobs if _up_to_date(job, manifest, options.html)]
         if len(fresh) < len(jobs):
             # The gate is a function of the catalog's bytes and the options, both in the
             # digest, so an up-to-date document already passed it.
@@ -333,13 +357,19 @@ def build(project: Project, options: BuildOptions,
         if on_written:
             on_written(result)
     if todo and options.out.is_dir():
-        # Without a manifest the next build renders everything again: slower, still correct.
+        # Merge with what a concurrent build may have recorded meanwhile. Without a
+        # manifest the next build renders everything again: slower, still correct.
+        ours = {str(job.target): manifest.get(str(job.target)) for job in todo}
+        merged = {**_read_manifest(options.out), **ours}
+        merged = {path: digest for path, digest in merged.items() if digest}
         with contextlib.suppress(OutputError):
-            write_atomic(options.out / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
+            write_atomic(options.out / MANIFEST, json.dumps(merged, indent=0, sort_keys=True))
     if options.gallery and options.out.is_dir() and (
             report.written or not (options.out / INDEX).is_file()):
         try:
-            report.gallery = write_gallery(project, options.out, options.gallery_lang)
+            gallery_lang = cat.resolve_language(options.gallery_lang,
+                                                cat.shipped_languages(project.locales_dir))
+            report.gallery = write_gallery(project, options.out, gallery_lang)
         except HandoutError as exc:
             report.failures.append(exc)
     return report

@@ -16,7 +16,7 @@ from pathlib import Path
 from babel.messages.catalog import Message
 
 from .catalog import SOURCE_LANGUAGE, LoadedCatalog, catalog_path, excerpt, load_catalog
-from .errors import CatalogError
+from .errors import HandoutError
 
 ERROR = "error"
 WARNING = "warning"
@@ -101,7 +101,7 @@ def check_message(source: str, translation: str) -> list[tuple[str, str]]:
     if not translation:
         return []
     problems: list[tuple[str, str]] = []
-    wanted = set(_PLACEHOLDER.findall(source)) - {""}
+    wanted = set(_PLACEHOLDER.findall(source))
     found = set(_PLACEHOLDER.findall(translation))
     for name in sorted(wanted - found):
         problems.append((ERROR, f"placeholder %({name})s is missing; copy it exactly"))
@@ -185,7 +185,7 @@ def check_file(path: Path, code: str | None = None) -> tuple[LoadedCatalog | Non
     """Load and check; a file that cannot be loaded is one error, not an exception."""
     try:
         loaded = load_catalog(path, code)
-    except CatalogError as exc:
+    except HandoutError as exc:
         return None, [Problem(exc.path or path, exc.line, "", ERROR, exc.message)]
     return loaded, check_catalog(loaded)
 
@@ -199,8 +199,3 @@ def check_languages(locales_dir: Path, codes: list[str]) -> dict[str, list[Probl
         if gallery.is_file():
             found[code] += check_file(gallery, code)[1]
     return found
-
-
-def broken_messages(loaded: LoadedCatalog) -> set[str]:
-    """msgids whose translation has an error: English is used for them in drafts."""
-    return {p.msgid for p in check_catalog(loaded) if p.severity == ERROR}

@@ -15,6 +15,9 @@ MAX_LENGTH = {"name": 120, "address": 200, "phone": 40, "emergency": 40, "websit
 REQUIRED = ("name",)
 LOGO_TYPES = {".png": b"\x89PNG\r\n\x1a\n", ".svg": None}
 MAX_LOGO_BYTES = 2_000_000
+# Control characters and direction overrides/isolates: a stray one could reverse a
+# phone number on paper.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def load_clinic(path: Path) -> Clinic:
     except OSError as exc:
         raise ClinicError(f"cannot read clinic file: {exc.strerror}", path=path) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # Notepad saves a byte-order mark
     except UnicodeDecodeError:
         raise ClinicError("not valid UTF-8; save the file as UTF-8", path=path) from None
     except tomllib.TOMLDecodeError as exc:
@@ -77,8 +80,9 @@ def load_clinic(path: Path) -> Clinic:
         if len(value) > limit:
             raise ClinicError(f'"{key}" is {len(value)} characters long; the limit is {limit}',
                               path=path)
-        if any(ord(c) < 32 for c in value):
-            raise ClinicError(f'"{key}" contains control characters or line breaks', path=path)
+        if _INVISIBLE.search(value):
+            raise ClinicError(f'"{key}" contains control characters, line breaks or invisible'
+                              " direction marks; retype it", path=path)
         values[key] = value
 
     if "website" in values:

@@ -74,6 +74,8 @@ def _thumbnail(pdf: Path, png: Path) -> tuple[int, int, str]:
 
 def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAGE) -> Path:
     """Write ``OUT/index.html`` listing every leaflet in ``out``; return its path."""
+    import pypdfium2
+
     handouts = handout_names(project.templates_dir)
     entries: list[Entry] = []
     catalogs: dict[str, cat.LoadedCatalog | None] = {}
@@ -93,7 +95,10 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
         language = loaded.language
         review = ("source" if language.review is None else
                   "reviewed" if language.review.reviewed else "unreviewed")
-        width, height, title = _thumbnail(pdf, out / THUMBNAILS / code / f"{pdf.stem}.png")
+        try:
+            width, height, title = _thumbnail(pdf, out / THUMBNAILS / code / f"{pdf.stem}.png")
+        except pypdfium2.PdfiumError:
+            continue  # not a readable PDF (e.g. left by another program): not listed
         entries.append(Entry(
             language=code, tag=language.tag, direction=language.direction,
             native_name=language.native_name, title=title, paper=parsed[1], fmt=parsed[2],

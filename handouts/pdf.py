@@ -50,7 +50,7 @@ class PdfInfo:
 def check_system() -> list[str]:
     """Raise SetupError if fonts are missing; return warnings for slow set-ups."""
     warnings = []
-    if not _loadable("libharfbuzz-subset.so.0"):
+    if not has_harfbuzz_subset():
         warnings.append(
             "libharfbuzz-subset0 is not installed: fonts will be subset slowly (a Chinese"
             " leaflet takes seconds instead of a tenth of one). "
@@ -66,9 +66,10 @@ def check_system() -> list[str]:
     return warnings
 
 
-def _loadable(library: str) -> bool:
+@functools.cache
+def has_harfbuzz_subset() -> bool:
     try:
-        ctypes.CDLL(library)
+        ctypes.CDLL("libharfbuzz-subset.so.0")
     except OSError:
         return False
     return True

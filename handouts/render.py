@@ -123,12 +123,14 @@ class _Gettext:
         variables.setdefault("num", n)
         translated = (str(self.translations.ngettext(singular, plural, n))
                       if self.translations and not self.english
+                      and singular not in self.english_for
                       else (singular if n == 1 else plural))
         return self._format(singular, translated, variables)
 
     def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
         translated = (str(self.translations.pgettext(context, message))
-                      if self.translations and not self.english else message)
+                      if self.translations and not self.english
+                      and message not in self.english_for else message)
         return self._format(message, translated, variables)
 
 

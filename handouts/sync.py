@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, write_po
 from jinja2 import nodes
 
 from . import __version__
@@ -54,8 +54,14 @@ def _mapping(project: Project, domain: str = DOMAIN
     pyproject = project.root / "pyproject.toml"
     entries = GALLERY_MAPPING if domain == GALLERY else DEFAULT_MAPPING
     if domain == DOMAIN and pyproject.is_file():
-        data = tomllib.loads(pyproject.read_text("utf-8"))
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise TemplateError(f"invalid TOML: {exc}", path=pyproject) from None
         entries = data.get("tool", {}).get("babel", {}).get("mappings", entries)
+    if not all(isinstance(e, dict) and "pattern" in e and "method" in e for e in entries):
+        raise TemplateError("every [[tool.babel.mappings]] needs a pattern and a method",
+                            path=pyproject)
     method_map = [(e["pattern"], e["method"]) for e in entries]
     options_map = {e["pattern"]: {k: v for k, v in e.items() if k not in ("pattern", "method")}
                    for e in entries}
@@ -140,8 +146,12 @@ def write_template(project: Project, template: Catalog, domain: str = DOMAIN) ->
 
 
 def _read(path: Path) -> Catalog:
-    with path.open("rb") as fh:
-        return read_po(fh)
+    try:
+        with path.open("rb") as fh:
+            return read_po(fh, abort_invalid=True)
+    except (PoFileError, UnicodeDecodeError, ValueError) as exc:
+        raise CatalogError(f"cannot read template: {exc}; run: python generate.py extract",
+                           path=path) from None
 
 
 def _entry(m: Message) -> tuple[object, ...]:

@@ -33,7 +33,10 @@ def test_example_and_fixture_load() -> None:
     ("name = 42\n", '"name" must be text in quotes, not int'),
     ('name = ""\n', '"name" is empty; remove the line or fill it in'),
     (f'name = "{"x" * 121}"\n', '"name" is 121 characters long; the limit is 120'),
-    ('name = "A\\nB"\n', '"name" contains control characters or line breaks'),
+    ('name = "A\\nB"\n', '"name" contains control characters, line breaks or invisible'
+                           " direction marks; retype it"),
+    ('name = "A\\u202eB"\n', '"name" contains control characters, line breaks or invisible'
+                              " direction marks; retype it"),
     ('name = "A"\nlogo = "missing.png"\n', 'logo "missing.png" not found at {dir}/missing.png'),
     ('name = "A"\nlogo = "../x.png"\n', 'logo "../x.png" is outside the clinic file\'s folder'
                                         " {dir}"),
@@ -58,3 +61,9 @@ def test_logo_that_is_not_an_image() -> None:
     with pytest.raises(ClinicError) as info:
         load_clinic(path)
     assert str(info.value) == f'{path}: logo "fake.png" is not a valid PNG image'
+
+
+def test_byte_order_mark_from_notepad_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_bytes('\ufeffname = "Clínica"\n'.encode())
+    assert load_clinic(path).name == "Clínica"

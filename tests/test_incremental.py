@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from handouts.build import BuildOptions, build
@@ -58,6 +59,7 @@ def test_workers_write_the_same_bytes(tmp_path: Path, project: Project) -> None:
     one = build(project, options(tmp_path / "one", jobs=1))
     two = build(project, options(tmp_path / "two", jobs=2))
     assert one.ok and two.ok
+    assert len(one.written) == len(two.written) == 6
     for written in one.written:
         twin = tmp_path / "two" / written.path.relative_to(tmp_path / "one")
         assert twin.read_bytes() == written.path.read_bytes()
@@ -88,3 +90,36 @@ def test_json_and_quiet(tmp_path: Path) -> None:
     assert quiet.exit_code == 0 and quiet.output == ""
     bad = CliRunner().invoke(cli, [*args, "--quiet", "--lang", "xx"])
     assert bad.exit_code == 1 and bad.output == "Error: unknown language code 'xx'\n"
+
+
+def test_worker_that_cannot_start_fails_cleanly(tmp_path: Path, project: Project,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from handouts.errors import RenderError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RenderError("WeasyPrint: invalid stylesheet")
+
+    monkeypatch.setattr("handouts.build.Renderer", broken)
+    report = build(project, options(tmp_path, jobs=2))  # used to hang forever
+    assert report.written == []
+    assert {str(f) for f in report.failures} == {"[en] WeasyPrint: invalid stylesheet",
+                                                 "[es] WeasyPrint: invalid stylesheet",
+                                                 "[ar] WeasyPrint: invalid stylesheet"}
+
+
+def test_force_keeps_what_other_languages_recorded(tmp_path: Path, project: Project) -> None:
+    assert len(build(project, options(tmp_path)).written) == 6
+    forced = build(project, BuildOptions(out=tmp_path, languages=("es",), force=True))
+    assert len(forced.written) == 1
+    assert build(project, options(tmp_path)).written == []
+
+
+def test_corrupt_pdf_in_the_output_folder_is_left_out_of_the_gallery(
+        tmp_path: Path, project: Project) -> None:
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "stockholm-syndrome-treatment-letter.pdf").write_bytes(b"not a pdf")
+    report = build(project, BuildOptions(out=tmp_path, languages=("es",)))
+    assert report.ok and report.gallery is not None
+    html = report.gallery.read_text("utf-8")
+    assert "es/stockholm-syndrome-treatment-a4.pdf" in html
+    assert "stockholm-syndrome-treatment-letter.pdf" not in html

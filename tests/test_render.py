@@ -35,3 +35,16 @@ def test_page_label_cannot_break_out_of_css() -> None:
     css = css_content(Markup('Page"; } </style><script> \x01'), language)
     assert "</style>" not in css and '";' not in css
     assert css.endswith("counter(page, decimal)")
+
+
+def test_draft_falls_back_to_english_for_broken_context_messages() -> None:
+    from pathlib import Path
+
+    from handouts.catalog import catalog_path, load_catalog
+    from handouts.render import _Gettext
+
+    locales = Path(__file__).parent.parent / "locales"
+    gallery = load_catalog(catalog_path(locales, "es", "gallery"), "es")
+    assert _Gettext(gallery).pgettext("paper size", "Letter") == "Carta (EE. UU.)"
+    assert _Gettext(gallery, frozenset({"Letter"})).pgettext("paper size", "Letter") == "Letter"
+    assert _Gettext(gallery, frozenset({"Letter"})).ngettext("Letter", "Letters", 2) == "Letters"

@@ -156,9 +156,7 @@ def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> Gate:
             f"not published: {len(errors)} error(s) in the catalog; first, line {first.line}:"
             f" {excerpt(first.msgid)}: {first.reason}. Run: python generate.py check {code}",
             path=loaded.path, language=code)
-    missing = [m for m in loaded.messages()
-               if m.fuzzy or not all(m.string if isinstance(m.string, tuple) else (m.string,))]
-    examples = ", ".join(excerpt(str(m.id)) for m in missing[:GATE_LISTED])
+    examples = ", ".join(excerpt(str(m.id)) for m in loaded.unfinished()[:GATE_LISTED])
     raise CatalogError(
         f"not published: {stats.untranslated} untranslated and {stats.fuzzy} fuzzy"
         f" message(s), e.g. {examples}. Translate them, or build a draft with"

@@ -138,7 +138,7 @@ class LoadedCatalog:
     def stats(self) -> Stats:
         translated = fuzzy = untranslated = 0
         for message in self.messages():
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            strings = message_strings(message)
             if message.fuzzy:
                 fuzzy += 1
             elif all(strings):
@@ -156,13 +156,23 @@ class LoadedCatalog:
         buf.seek(0)
         return Translations(fp=buf, domain=DOMAIN)
 
+    def unfinished(self) -> list[Message]:
+        """Messages a reader would see in English: fuzzy or not (fully) translated."""
+        return [m for m in self.messages() if m.fuzzy or not all(message_strings(m))]
+
     def message_containing(self, char: str) -> Message | None:
         """The first message whose translation contains ``char``."""
         for message in self.messages():
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            strings = message_strings(message)
             if any(char in s for s in strings if s):
                 return message
         return None
+
+
+def message_strings(message: Message) -> tuple[str, ...]:
+    """A message's translation(s): one string, or one per plural form."""
+    string = message.string
+    return tuple(string) if isinstance(string, (tuple, list)) else (str(string or ""),)
 
 
 class _Parser(PoFileParser):

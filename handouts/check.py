@@ -15,7 +15,14 @@ from pathlib import Path
 
 from babel.messages.catalog import Message
 
-from .catalog import SOURCE_LANGUAGE, LoadedCatalog, catalog_path, excerpt, load_catalog
+from .catalog import (
+    SOURCE_LANGUAGE,
+    LoadedCatalog,
+    catalog_path,
+    excerpt,
+    load_catalog,
+    message_strings,
+)
 from .errors import HandoutError
 
 ERROR = "error"
@@ -148,7 +155,7 @@ def _problems_for(loaded: LoadedCatalog, message: Message) -> list[Problem]:
     msgid = str(message.id if isinstance(message.id, str) else message.id[0])
     found: list[Problem] = []
     if isinstance(message.id, tuple):
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = message_strings(message)
         if any(strings) and not all(strings):
             empty = [str(i) for i, s in enumerate(strings) if not s]
             found.append(Problem(path, line, msgid, ERROR,

@@ -199,12 +199,12 @@ class Renderer:
 
         from .fontsubset import compact_cid_fonts
 
-        with _strict_weasyprint() as capture:
+        with _strict_weasyprint() as capture, compact_cid_fonts() as finisher:
             try:
                 document = HTML(string=html, base_url=self.base_url,
                                 url_fetcher=self.fetcher).render(
                     stylesheets=[self.css], font_config=self.font_config)
-                data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=compact_cid_fonts)
+                data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
             except FatalURLFetchingError as exc:
                 raise RenderError(str(exc)) from None
         _raise_for(capture.records)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
-from pdfread import fonts
+from pdfread import fonts, notdef_glyphs
 
 from handouts.catalog import catalog_path, load_catalog
 from handouts.pdf import PDF_VARIANT, Renderer
 from handouts.render import PAPERS, make_environment, render_html
 
 ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parent / "data"
 LATIN_LIMIT, CJK_LIMIT = 150_000, 200_000
 
 
@@ -55,8 +56,9 @@ def test_compaction_is_invisible_and_small(tmp_path: Path, code: str) -> None:
     doc = document(code)
     plain, compact = tmp_path / "plain.pdf", tmp_path / "compact.pdf"
     plain.write_bytes(doc.write_pdf(pdf_variant=PDF_VARIANT))  # type: ignore[attr-defined]
-    compact.write_bytes(doc.write_pdf(  # type: ignore[attr-defined]
-        pdf_variant=PDF_VARIANT, finisher=compact_cid_fonts))
+    with compact_cid_fonts() as finisher:
+        compact.write_bytes(doc.write_pdf(  # type: ignore[attr-defined]
+            pdf_variant=PDF_VARIANT, finisher=finisher))
     assert compact.stat().st_size < plain.stat().st_size / 2
     assert compact.stat().st_size < CJK_LIMIT
     (tmp_path / "p").mkdir()
@@ -64,6 +66,58 @@ def test_compaction_is_invisible_and_small(tmp_path: Path, code: str) -> None:
     assert poppler_pages(plain.rename(tmp_path / "p" / "x.pdf")) == poppler_pages(
         compact.rename(tmp_path / "c" / "x.pdf"))
     assert pdfium_max_difference(tmp_path / "p" / "x.pdf", tmp_path / "c" / "x.pdf") < 48
+
+
+def embedded(pdf: Path) -> dict[str, str]:
+    """Each embedded font's name and the format of its program."""
+    from pypdf import PdfReader
+
+    found = {}
+    for page in PdfReader(pdf).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            for key in ("/FontFile2", "/FontFile3"):
+                if key in descriptor:
+                    found[str(font["/BaseFont"])] = str(
+                        descriptor[key].get_object().get("/Subtype", "/TrueType"))
+    return found
+
+
+def test_cjk_fonts_are_embedded_as_bare_cff(tmp_path: Path) -> None:
+    from weasyprint.pdf.fonts import Font
+
+    from handouts.fontsubset import compact_cid_fonts
+
+    stock = Font._harfbuzz_subset
+    with compact_cid_fonts() as finisher:
+        assert Font._harfbuzz_subset is not stock
+        data = document("ja").write_pdf(  # type: ignore[attr-defined]
+            pdf_variant=PDF_VARIANT, finisher=finisher)
+    assert Font._harfbuzz_subset is stock  # no lasting change to WeasyPrint
+    (tmp_path / "ja.pdf").write_bytes(data)
+    kinds = embedded(tmp_path / "ja.pdf")
+    assert kinds and set(kinds.values()) == {"/CIDFontType0C"}, kinds
+
+
+def test_font_whose_glyph_ids_are_not_its_cids_keeps_weasyprint_subset(tmp_path: Path) -> None:
+    """A CID-keyed font renumbered by a subsetter: glyph 1 is CID 1505, and so on."""
+    from weasyprint import HTML
+
+    from handouts.fontsubset import compact_cid_fonts
+
+    font = DATA / "fonts" / "cid-keyed-renumbered.otf"
+    html = (f"<style>@font-face {{ font-family: Fixture; src: url({font.as_uri()}) }}"
+            "p { font-family: Fixture; font-size: 40pt }</style><p>日本語の案内</p>")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "c").mkdir()
+    plain, compact = tmp_path / "p" / "x.pdf", tmp_path / "c" / "x.pdf"
+    HTML(string=html).write_pdf(plain)
+    with compact_cid_fonts() as finisher:
+        HTML(string=html).write_pdf(compact, finisher=finisher)
+    assert list(embedded(compact).values()) == ["/OpenType"]
+    assert notdef_glyphs(compact) == []
+    assert poppler_pages(plain) == poppler_pages(compact)
 
 
 def test_shipped_sizes(built: tuple[Path, object]) -> None:

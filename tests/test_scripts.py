@@ -78,7 +78,8 @@ def test_glyph_check_catches_tofu(tmp_path: Path) -> None:
     from handouts.fontsubset import compact_cid_fonts
 
     html = '<html lang="en"><body><p>abc \ue000 def</p></body></html>'
-    HTML(string=html).write_pdf(tmp_path / "tofu.pdf", finisher=compact_cid_fonts)
+    with compact_cid_fonts() as finisher:
+        HTML(string=html).write_pdf(tmp_path / "tofu.pdf", finisher=finisher)
     assert notdef_glyphs(tmp_path / "tofu.pdf") != []
 
 

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from .errors import ClinicError
 
 MAX_LENGTH = {"name": 120, "address": 200, "phone": 40, "emergency": 40, "website": 200,
-              "logo": 500}
+              "logo": 500, "urdu_style": 20}
+URDU_STYLES = ("naskh", "nastaliq")
 REQUIRED = ("name",)
 LOGO_TYPES = {".png": b"\x89PNG\r\n\x1a\n", ".svg": None}
 MAX_LOGO_BYTES = 2_000_000
@@ -28,6 +29,7 @@ class Clinic:
     emergency: str | None = None
     website: str | None = None
     logo: Path | None = None
+    urdu_style: str = URDU_STYLES[0]
 
     @property
     def logo_url(self) -> str | None:
@@ -87,6 +89,11 @@ def load_clinic(path: Path) -> Clinic:
 
     if "website" in values:
         _check_website(path, values["website"])
+    if "urdu_style" in values:
+        values["urdu_style"] = values["urdu_style"].lower()
+    if values.get("urdu_style", URDU_STYLES[0]) not in URDU_STYLES:
+        raise ClinicError(f'"urdu_style" must be "naskh" or "nastaliq", not'
+                          f' {values["urdu_style"]!r}', path=path)
     logo = _check_logo(path, values.pop("logo")) if "logo" in values else None
     return Clinic(logo=logo, **values)
 

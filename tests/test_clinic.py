@@ -24,12 +24,16 @@ def test_example_and_fixture_load() -> None:
     clinic = load_clinic(DATA / "clinic.toml")
     assert clinic.logo == (DATA / "logo.svg").resolve()
     assert clinic.phone == "+1 555 0100"
+    assert clinic.urdu_style == "naskh"
+    assert load_clinic(DATA / "nastaliq.toml").urdu_style == "nastaliq"
 
 
 @pytest.mark.parametrize(("body", "message"), [
     ('phone = "1"\n', 'missing key "name" (for example: name = "…")'),
     ('name = "A"\nfax = "1"\n', "unknown key 'fax'; allowed keys: name, address, phone,"
-                                " emergency, website, logo"),
+                                " emergency, website, logo, urdu_style"),
+    ('name = "A"\nurdu_style = "fancy"\n', '"urdu_style" must be "naskh" or "nastaliq", not'
+                                          " 'fancy'"),
     ("name = 42\n", '"name" must be text in quotes, not int'),
     ('name = ""\n', '"name" is empty; remove the line or fill it in'),
     (f'name = "{"x" * 121}"\n', '"name" is 121 characters long; the limit is 120'),

@@ -22,7 +22,7 @@ SCRIPTS = {
     "Cyrillic": ("ru", "NotoSans-", "ltr", True),
     "Arabic": ("ar", "NotoNaskhArabic", "rtl", True),
     "Perso-Arabic": ("fa", "NotoNaskhArabic", "rtl", True),
-    "Nastaliq": ("ur", "NotoNastaliqUrdu", "rtl", False),
+    "Urdu (Naskh)": ("ur", "NotoNaskhArabic", "rtl", False),
     "Devanagari": ("hi", "NotoSansDevanagari", "ltr", False),
     "Han Simplified": ("zh_CN", "NotoSansCJKSC", "ltr", True),
     "Han Traditional": ("zh_TW", "NotoSansCJKTC", "ltr", True),
@@ -70,6 +70,20 @@ def test_every_glyph_is_in_its_font(built: tuple[Path, BuildReport]) -> None:
     assert len(pdfs) == 2 * len(shipped_languages(ROOT / "locales"))
     assert {str(p.relative_to(built[0])): notdef_glyphs(p) for p in pdfs} == {
         str(p.relative_to(built[0])): [] for p in pdfs}
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_urdu_in_nastaliq_when_the_clinic_asks(tmp_path: Path, paper: str) -> None:
+    report = build(Project(ROOT), BuildOptions(
+        out=tmp_path, languages=("ur",), papers=(paper,), formats=("standard", "bilingual"),
+        clinic=ROOT / "tests" / "data" / "clinic" / "nastaliq.toml"))
+    assert report.ok, report.failures  # within the page budgets too
+    for path in sorted(tmp_path.rglob("*.pdf")):
+        names = [name.replace("-", "") for name in fonts(path)]
+        assert any(name.startswith("NotoNastaliqUrdu") for name in names), names
+        assert not any(name.startswith("NotoNaskhArabic") for name in names), names
+        assert notdef_glyphs(path) == []
+    assert_direction(tmp_path / "ur" / f"{HANDOUT}-{paper}.pdf", "rtl")
 
 
 def test_glyph_check_catches_tofu(tmp_path: Path) -> None:

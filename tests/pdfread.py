@@ -128,10 +128,11 @@ def notdef_glyphs(path: Path) -> list[str]:
 # read back from RTL and Indic pages is not letter-exact: mixed-direction runs
 # come out in visual order, and a glyph shared by two letters (medial ئ/ي, Hindi
 # conjuncts and pre-base matras, Nastaliq contextual forms) extracts as one of
-# them. For RTL the check goes word by word per message; for Devanagari and
-# Nastaliq, whose text layer loses whole letters, over the whole document.
+# them. For RTL the check goes word by word per message; for Devanagari, whose
+# text layer loses whole letters, over the whole document (and for Urdu in
+# Nastaliq, see test_scripts).
 MESSAGE_SHARE = {"rtl": 0.8}
-DOCUMENT_SHARE = {"hi": 0.6, "ur": 0.5}
+DOCUMENT_SHARE = {"hi": 0.6}
 
 
 def chunks(translation: str, by_word: bool = False) -> list[str]:

@@ -46,6 +46,20 @@ def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:
     assert all(p <= 2 for (_, _, f), p in pages.items() if f == "standard")
 
 
+@pytest.mark.parametrize("fixture", ["built", "formats"])
+def test_footer_is_not_split_across_pages(request: pytest.FixtureRequest, fixture: str) -> None:
+    """The source line opens the footer: it must be on the last page, with the rest."""
+    from pypdf import PdfReader
+
+    out = request.getfixturevalue(fixture)[0]
+    split = []
+    for path in sorted(out.rglob("*.pdf")):
+        pages = [page.extract_text() for page in PdfReader(path).pages]
+        if "Cainiu" not in pages[-1] or any("Cainiu" in page for page in pages[:-1]):
+            split.append(str(path.relative_to(out)))
+    assert split == []
+
+
 @pytest.mark.parametrize("code", LANGS)
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_large_print_body_is_18pt_and_upright(formats: tuple[Path, BuildReport], code: str,

@@ -56,7 +56,7 @@ hb_face_t *hb_subset_plan_execute_or_fail(hb_subset_plan_t *plan);
 const hb_map_t *hb_subset_plan_new_to_old_glyph_mapping(const hb_subset_plan_t *plan);
 void hb_subset_plan_destroy(hb_subset_plan_t *plan);
 """
-# From hb-subset.h (stable since HarfBuzz 2.9 / 4.4).
+# Values from hb-subset.h.
 _NO_HINTING, _DESUBROUTINIZE, _PASSTHROUGH_UNRECOGNIZED = 0x1, 0x4, 0x20
 _DROP_TABLE_TAG = 3
 
@@ -66,9 +66,11 @@ def _harfbuzz() -> tuple[Any, Any, Any] | None:
     ffi = cffi.FFI()
     ffi.cdef(_CDEF)
     try:
-        return ffi, ffi.dlopen("libharfbuzz.so.0"), ffi.dlopen("libharfbuzz-subset.so.0")
-    except OSError:
-        return None
+        hb, hbs = ffi.dlopen("libharfbuzz.so.0"), ffi.dlopen("libharfbuzz-subset.so.0")
+        hbs.hb_subset_plan_new_to_old_glyph_mapping  # noqa: B018 (HarfBuzz >= 4.4)
+    except (OSError, AttributeError):
+        return None  # WeasyPrint's own subsetter does the work
+    return ffi, hb, hbs
 
 
 def _cid_order(data: bytes) -> list[int] | None:

@@ -90,10 +90,10 @@ def load_clinic(path: Path) -> Clinic:
     if "website" in values:
         _check_website(path, values["website"])
     if "urdu_style" in values:
+        if values["urdu_style"].lower() not in URDU_STYLES:
+            raise ClinicError(f'"urdu_style" must be "naskh" or "nastaliq", not'
+                              f' {values["urdu_style"]!r}', path=path)
         values["urdu_style"] = values["urdu_style"].lower()
-    if values.get("urdu_style", URDU_STYLES[0]) not in URDU_STYLES:
-        raise ClinicError(f'"urdu_style" must be "naskh" or "nastaliq", not'
-                          f' {values["urdu_style"]!r}', path=path)
     logo = _check_logo(path, values.pop("logo")) if "logo" in values else None
     return Clinic(logo=logo, **values)
 

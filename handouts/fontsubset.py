@@ -16,6 +16,7 @@ its CIDs, goes through WeasyPrint's own subsetter unchanged.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -24,6 +25,8 @@ from typing import Any
 import cffi
 import pydyf
 from fontTools.ttLib import TTFont, TTLibError
+
+from .errors import RenderError
 
 # Tables WeasyPrint drops too: the PDF needs outlines and metrics, not layout rules.
 _DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF",
@@ -156,16 +159,25 @@ def compact_cid_fonts() -> Iterator[Finisher]:
     """Subset CID-keyed CFF fonts compactly within this block.
 
     Pass the finisher it yields to ``write_pdf``: it embeds those fonts as bare CFF.
+    A compacted font that the finisher never saw would leave the page without text,
+    so leaving the block then raises :class:`RenderError`.
     """
     from weasyprint.pdf.fonts import Font
 
+    owner = threading.get_ident()
     compacted: dict[int, bytes] = {}  # id -> the subset WeasyPrint will embed
+    converted: set[int] = set()
     original = Font.__dict__.get("_harfbuzz_subset")
 
     def subset(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
-        # Missing glyphs get made-up IDs past the end of the font: WeasyPrint's way only.
-        if "CFF " in font.tables and not font.missing:
-            data = _compact(font, to_unicode, hinting)
+        # Missing glyphs get made-up IDs past the end of the font, and variable or
+        # colour fonts are rewritten after subsetting: those go WeasyPrint's way.
+        if (threading.get_ident() == owner and "CFF " in font.tables and not font.missing
+                and "fvar" not in font.tables and not (font.png or font.svg or font.colr)):
+            try:
+                data = _compact(font, to_unicode, hinting)
+            except Exception:  # any surprise: WeasyPrint's own subset is always correct
+                data = None
             if data is not None:
                 font.file_content = compacted.setdefault(id(data), data)
                 return
@@ -179,6 +191,7 @@ def compact_cid_fonts() -> Iterator[Finisher]:
             if data is not None and data is stream.stream[0]:
                 stream.stream = [TTFont(io.BytesIO(data)).reader["CFF "]]
                 stream.extra["Subtype"] = "/CIDFontType0C"
+                converted.add(id(data))
 
     if original is None:  # another WeasyPrint: keep its own subsetter
         yield finisher
@@ -188,3 +201,6 @@ def compact_cid_fonts() -> Iterator[Finisher]:
         yield finisher
     finally:
         Font._harfbuzz_subset = original
+    if set(compacted) - converted:
+        raise RenderError("a compacted CJK font was not embedded by compact_cid_fonts()'s"
+                          " finisher; pass it to write_pdf(finisher=...)")

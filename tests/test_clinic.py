@@ -32,8 +32,8 @@ def test_example_and_fixture_load() -> None:
     ('phone = "1"\n', 'missing key "name" (for example: name = "…")'),
     ('name = "A"\nfax = "1"\n', "unknown key 'fax'; allowed keys: name, address, phone,"
                                 " emergency, website, logo, urdu_style"),
-    ('name = "A"\nurdu_style = "fancy"\n', '"urdu_style" must be "naskh" or "nastaliq", not'
-                                          " 'fancy'"),
+    ('name = "A"\nurdu_style = "Fancy"\n', '"urdu_style" must be "naskh" or "nastaliq", not'
+                                          " 'Fancy'"),
     ("name = 42\n", '"name" must be text in quotes, not int'),
     ('name = ""\n', '"name" is empty; remove the line or fill it in'),
     (f'name = "{"x" * 121}"\n', '"name" is 121 characters long; the limit is 120'),

@@ -100,6 +100,18 @@ def test_cjk_fonts_are_embedded_as_bare_cff(tmp_path: Path) -> None:
     assert kinds and set(kinds.values()) == {"/CIDFontType0C"}, kinds
 
 
+def test_forgetting_the_finisher_is_an_error() -> None:
+    """Without it the renumbered font would be embedded as OpenType: pages without text."""
+    from handouts.errors import RenderError
+    from handouts.fontsubset import compact_cid_fonts
+
+    doc = document("ja")
+    with pytest.raises(RenderError) as info, compact_cid_fonts():
+        doc.write_pdf(pdf_variant=PDF_VARIANT)  # type: ignore[attr-defined]
+    assert str(info.value) == ("a compacted CJK font was not embedded by compact_cid_fonts()'s"
+                               " finisher; pass it to write_pdf(finisher=...)")
+
+
 def test_font_whose_glyph_ids_are_not_its_cids_keeps_weasyprint_subset(tmp_path: Path) -> None:
     """A CID-keyed font renumbered by a subsetter: glyph 1 is CID 1505, and so on."""
     from weasyprint import HTML

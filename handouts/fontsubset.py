@@ -10,7 +10,10 @@ per face after compression. A CID-keyed CFF font needs neither, because its
 used, keeping the original CIDs in its charset, and embedded as bare CFF
 (``/CIDFontType0C``), for which the PDF specification requires readers to look
 glyphs up through the charset. Any other font, or one whose glyph IDs are not
-its CIDs, goes through WeasyPrint's own subsetter unchanged.
+its CIDs, goes through WeasyPrint's own subsetter unchanged. WeasyPrint also
+copies each CFF face's whole file (20 MB for a CJK collection) for every
+document; within the block that copy is made only if WeasyPrint's own code
+needs it.
 """
 
 from __future__ import annotations
@@ -152,6 +155,97 @@ def _compact(font: Any, used: Iterable[int], hinting: bool) -> bytes | None:
 
 
 Finisher = Callable[[object, pydyf.PDF], None]
+# Stands in for a CFF face's bytes until WeasyPrint needs them: copying a 20 MB
+# CJK collection for every document only to subset it from the face is wasted.
+_DEFERRED = b"OTTO (deferred)"
+_PATCHED = ("__init__", "clean", "_harfbuzz_subset")
+
+
+class _Compactor:
+    """WeasyPrint ``Font`` methods that compact CID-keyed CFF fonts, for one block."""
+
+    def __init__(self, fonts_module: Any) -> None:
+        self.fonts = fonts_module
+        self.stock = {name: fonts_module.Font.__dict__[name] for name in _PATCHED}
+        self.face_bytes = fonts_module.get_hb_object_data
+        self.owner = threading.get_ident()
+        self.compacted: dict[int, bytes] = {}  # id -> the subset WeasyPrint will embed
+        self.converted: set[int] = set()
+
+    def mine(self) -> bool:
+        return threading.get_ident() == self.owner
+
+    def deferred_bytes(self, hb_object: Any, ot_color: Any = None, glyph: Any = None) -> bytes:
+        if ot_color is None and glyph is None and self.mine() and _has_cff(hb_object):
+            return _DEFERRED
+        return bytes(self.face_bytes(hb_object, ot_color, glyph))
+
+    def compactable(self, font: Any) -> bool:
+        # Missing glyphs get made-up IDs past the end of the font, and variable or
+        # colour fonts are rewritten after subsetting: those go WeasyPrint's way.
+        from weasyprint.text.ffi import harfbuzz_subset
+
+        return (self.mine() and harfbuzz_subset is not None and _harfbuzz() is not None
+                and "CFF " in font.tables and not font.missing and "fvar" not in font.tables
+                and not (font.png or font.svg or font.colr))
+
+    def load(self, font: Any) -> None:
+        if font.file_content is _DEFERRED:
+            font.file_content = bytes(self.face_bytes(font.hb_face))
+
+    # The replacements for Font's methods.
+    def init(self, font: Any, *args: Any) -> None:
+        self.fonts.get_hb_object_data = self.deferred_bytes
+        try:
+            self.stock["__init__"](font, *args)
+        finally:
+            self.fonts.get_hb_object_data = self.face_bytes
+
+    def clean(self, font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
+        if not (to_unicode and self.compactable(font)):
+            self.load(font)
+        self.stock["clean"](font, to_unicode, hinting)
+
+    def subset(self, font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
+        if self.compactable(font):
+            try:
+                data = _compact(font, to_unicode, hinting)
+            except Exception:  # any surprise: WeasyPrint's own subset is always correct
+                data = None
+            if data is not None:
+                font.file_content = self.compacted.setdefault(id(data), data)
+                return
+        self.load(font)
+        self.stock["_harfbuzz_subset"](font, to_unicode, hinting)
+
+    def finisher(self, document: object, pdf: pydyf.PDF) -> None:
+        for stream in pdf.objects:
+            if not (isinstance(stream, pydyf.Stream) and len(stream.stream) == 1):
+                continue
+            if stream.stream[0] is _DEFERRED:
+                raise RenderError("a font was about to be embedded without its data")
+            data = self.compacted.get(id(stream.stream[0]))
+            if data is not None and data is stream.stream[0]:
+                stream.stream = [TTFont(io.BytesIO(data)).reader["CFF "]]
+                stream.extra["Subtype"] = "/CIDFontType0C"
+                self.converted.add(id(data))
+
+
+def _as_method(bound: Callable[..., None]) -> Callable[..., None]:
+    """A plain function, so that ``font.clean(...)`` passes the font as first argument."""
+    def method(font: Any, *args: Any) -> None:
+        bound(font, *args)
+    return method
+
+
+def _has_cff(face: Any) -> bool:
+    from weasyprint.text.ffi import harfbuzz
+
+    blob = harfbuzz.hb_face_reference_table(face, harfbuzz.hb_tag_from_string(b"CFF ", 4))
+    try:
+        return bool(harfbuzz.hb_blob_get_length(blob))
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
 
 
 @contextmanager
@@ -162,45 +256,21 @@ def compact_cid_fonts() -> Iterator[Finisher]:
     A compacted font that the finisher never saw would leave the page without text,
     so leaving the block then raises :class:`RenderError`.
     """
-    from weasyprint.pdf.fonts import Font
+    from weasyprint.pdf import fonts
 
-    owner = threading.get_ident()
-    compacted: dict[int, bytes] = {}  # id -> the subset WeasyPrint will embed
-    converted: set[int] = set()
-    original = Font.__dict__.get("_harfbuzz_subset")
-
-    def subset(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
-        # Missing glyphs get made-up IDs past the end of the font, and variable or
-        # colour fonts are rewritten after subsetting: those go WeasyPrint's way.
-        if (threading.get_ident() == owner and "CFF " in font.tables and not font.missing
-                and "fvar" not in font.tables and not (font.png or font.svg or font.colr)):
-            try:
-                data = _compact(font, to_unicode, hinting)
-            except Exception:  # any surprise: WeasyPrint's own subset is always correct
-                data = None
-            if data is not None:
-                font.file_content = compacted.setdefault(id(data), data)
-                return
-        original(font, to_unicode, hinting)
-
-    def finisher(document: object, pdf: pydyf.PDF) -> None:
-        for stream in pdf.objects:
-            if not (isinstance(stream, pydyf.Stream) and len(stream.stream) == 1):
-                continue
-            data = compacted.get(id(stream.stream[0]))
-            if data is not None and data is stream.stream[0]:
-                stream.stream = [TTFont(io.BytesIO(data)).reader["CFF "]]
-                stream.extra["Subtype"] = "/CIDFontType0C"
-                converted.add(id(data))
-
-    if original is None:  # another WeasyPrint: keep its own subsetter
-        yield finisher
+    if not all(name in fonts.Font.__dict__ for name in _PATCHED):
+        yield lambda document, pdf: None  # another WeasyPrint: keep its own ways
         return
-    Font._harfbuzz_subset = subset
+    compactor = _Compactor(fonts)
+    methods = {"__init__": compactor.init, "clean": compactor.clean,
+               "_harfbuzz_subset": compactor.subset}
+    for name, method in methods.items():
+        setattr(fonts.Font, name, _as_method(method))
     try:
-        yield finisher
+        yield compactor.finisher
     finally:
-        Font._harfbuzz_subset = original
-    if set(compacted) - converted:
+        for name, method in compactor.stock.items():
+            setattr(fonts.Font, name, method)
+    if set(compactor.compacted) - compactor.converted:
         raise RenderError("a compacted CJK font was not embedded by compact_cid_fonts()'s"
                           " finisher; pass it to write_pdf(finisher=...)")

@@ -112,24 +112,38 @@ def test_forgetting_the_finisher_is_an_error() -> None:
                                " finisher; pass it to write_pdf(finisher=...)")
 
 
-def test_font_whose_glyph_ids_are_not_its_cids_keeps_weasyprint_subset(tmp_path: Path) -> None:
-    """A CID-keyed font renumbered by a subsetter: glyph 1 is CID 1505, and so on."""
+FIXTURE_FONT_HTML = (
+    "<style>@font-face {{ font-family: Fixture; src: url({font}) }}"
+    "p {{ font-family: Fixture; font-size: 40pt }}</style><p>日本語の案内</p>")
+
+
+def stock_and_ours(tmp_path: Path, **options: object) -> tuple[Path, Path]:
+    """The fixture font's page written by stock WeasyPrint, and within compact_cid_fonts()."""
     from weasyprint import HTML
 
     from handouts.fontsubset import compact_cid_fonts
 
-    font = DATA / "fonts" / "cid-keyed-renumbered.otf"
-    html = (f"<style>@font-face {{ font-family: Fixture; src: url({font.as_uri()}) }}"
-            "p { font-family: Fixture; font-size: 40pt }</style><p>日本語の案内</p>")
+    html = FIXTURE_FONT_HTML.format(font=(DATA / "fonts" / "cid-keyed-renumbered.otf").as_uri())
     (tmp_path / "p").mkdir()
     (tmp_path / "c").mkdir()
     plain, compact = tmp_path / "p" / "x.pdf", tmp_path / "c" / "x.pdf"
-    HTML(string=html).write_pdf(plain)
+    HTML(string=html).write_pdf(plain, **options)
     with compact_cid_fonts() as finisher:
-        HTML(string=html).write_pdf(compact, finisher=finisher)
+        HTML(string=html).write_pdf(compact, finisher=finisher, **options)
+    return plain, compact
+
+
+def test_font_whose_glyph_ids_are_not_its_cids_keeps_weasyprint_subset(tmp_path: Path) -> None:
+    """A CID-keyed font renumbered by a subsetter: glyph 1 is CID 1505, and so on."""
+    plain, compact = stock_and_ours(tmp_path)
     assert list(embedded(compact).values()) == ["/OpenType"]
     assert notdef_glyphs(compact) == []
     assert poppler_pages(plain) == poppler_pages(compact)
+
+
+def test_full_fonts_get_the_face_bytes_that_were_deferred(tmp_path: Path) -> None:
+    plain, compact = stock_and_ours(tmp_path, full_fonts=True)
+    assert compact.read_bytes() == plain.read_bytes()
 
 
 def test_shipped_sizes(built: tuple[Path, object]) -> None:

@@ -75,7 +75,8 @@ def test_every_glyph_is_in_its_font(built: tuple[Path, BuildReport]) -> None:
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_urdu_in_nastaliq_when_the_clinic_asks(tmp_path: Path, paper: str) -> None:
     report = build(Project(ROOT), BuildOptions(
-        out=tmp_path, languages=("ur",), papers=(paper,), formats=("standard", "bilingual"),
+        out=tmp_path, languages=("ur",), papers=(paper,),
+        formats=("standard", "bilingual", "large-print"),
         clinic=ROOT / "tests" / "data" / "clinic" / "nastaliq.toml"))
     assert report.ok, report.failures  # within the page budgets too
     for path in sorted(tmp_path.rglob("*.pdf")):

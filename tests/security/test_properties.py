@@ -71,32 +71,31 @@ def test_readable_translation_is_printed_verbatim(renderer: Renderer, tmp_path: 
     assert expected in pdf_text(data, tmp_path / "p.pdf")
 
 
-def render_clinic(renderer: Renderer, tmp_path: Path, name: str) -> bytes:
+def render_clinic(renderer: Renderer, tmp_path: Path, name: str) -> bytes | None:
+    """The leaflet with this clinic name, or None when the name is refused with a HandoutError."""
     path = tmp_path / "clinic.toml"
     path.write_text(f"name = {json.dumps(name)}\n", "utf-8")
-    clinic = load_clinic(path)
-    english = load_catalog(catalog_path(ROOT / "locales", "en"))
-    language: Language = english.language
-    html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
-                       english, language, PAPERS["letter"], clinic=clinic)
-    return renderer.render(html)[0]
+    try:
+        clinic = load_clinic(path)
+        english = load_catalog(catalog_path(ROOT / "locales", "en"))
+        language: Language = english.language
+        html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
+                           english, language, PAPERS["letter"], clinic=clinic)
+        return renderer.render(html)[0]
+    except HandoutError:
+        return None
 
 
 @SETTINGS
 @given(name=ANYTHING)
 def test_any_clinic_name(renderer: Renderer, tmp_path: Path, name: str) -> None:
-    try:
-        data = render_clinic(renderer, tmp_path, name)
-    except HandoutError:
-        return
-    assert data.startswith(b"%PDF-")
+    data = render_clinic(renderer, tmp_path, name)
+    assert data is None or data.startswith(b"%PDF-")
 
 
 @SETTINGS
 @given(name=READABLE)
 def test_readable_clinic_name_is_printed(renderer: Renderer, tmp_path: Path, name: str) -> None:
-    try:
-        data = render_clinic(renderer, tmp_path, name)
-    except HandoutError:
-        return
-    assert squash(unicodedata.normalize("NFC", name)) in pdf_text(data, tmp_path / "p.pdf")
+    data = render_clinic(renderer, tmp_path, name)
+    if data is not None:
+        assert squash(unicodedata.normalize("NFC", name)) in pdf_text(data, tmp_path / "p.pdf")

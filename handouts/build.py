@@ -79,6 +79,7 @@ class BuildReport:
     skipped: list[Written] = field(default_factory=list)  # already up to date
     failures: list[HandoutError] = field(default_factory=list)
     gallery: Path | None = None  # OUT/index.html, when (re)written
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -144,12 +145,17 @@ def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> Gate:
     With ``allow_incomplete`` it passes as a draft: English fills every gap.
     """
     stats = loaded.stats
+    code = loaded.language.code
+    if loaded.gnu_problems:  # the reference tool refuses the file: no drafts either
+        line, reason = loaded.gnu_problems[0]
+        raise CatalogError(f"not published: GNU msgfmt --check rejects this file: {reason}."
+                           f" Run: python generate.py check {code}", path=loaded.path,
+                           line=line, language=code)
     errors = [p for p in check_catalog(loaded) if p.severity == ERROR]
     if stats.complete and not errors:
         return Gate()
     if allow_incomplete:
         return Gate(True, frozenset(p.msgid for p in errors))
-    code = loaded.language.code
     if errors:
         first = errors[0]
         raise CatalogError(
@@ -345,6 +351,10 @@ def build(project: Project, options: BuildOptions,
             if on_written:
                 on_written(done)
 
+    if todo:
+        from .fontsubset import surface_warning  # imports WeasyPrint: only when rendering
+
+        report.warnings += filter(None, [surface_warning()])
     for job, result in zip(todo, _run(project, options, plan, todo), strict=True):
         if isinstance(result, HandoutError):
             report.failures.append(result)

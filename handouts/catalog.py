@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import functools
+import gettext
+import inspect
 import io
+import os
 import re
+import subprocess
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import babel
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, PoFileParser, unescape
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import PoFileError, PoFileParser, read_po, unescape
 from babel.support import Translations
 
-from .errors import CatalogError, LanguageError
+from .errors import CatalogError, LanguageError, SetupError
 
 DOMAIN = "handouts"
 SOURCE_LANGUAGE = "en"
@@ -59,7 +67,9 @@ class PoCatalog(Catalog):
         headers[-1] = (name, value + "\n")  # write_po ends the header block with it
         return headers
 
-    mime_headers = property(_get_gnu_headers, Catalog._set_mime_headers)
+    # Private Babel methods: babel_parser_problems() checks them; writes need them.
+    if callable(getattr(Catalog, "_set_mime_headers", None)):
+        mime_headers = property(_get_gnu_headers, Catalog._set_mime_headers)
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,8 @@ class LoadedCatalog:
     headers: dict[str, str]
     language: Language
     lines: dict[object, int] = field(default_factory=dict)
+    # What GNU msgfmt --check refuses beyond syntax: (line, message). Blocks publication.
+    gnu_problems: list[tuple[int, str]] = field(default_factory=list)
 
     def messages(self) -> Iterable[Message]:
         """The real messages, without the header entry."""
@@ -186,6 +198,7 @@ class _Parser(PoFileParser):
         super().__init__(catalog, abort_invalid=True)
         self.path = path
         self.header: str | None = None
+        self.nplurals: int | None = None  # from the header's Plural-Forms
         self.seen: dict[object, int] = {}
 
     previous: list[str]
@@ -233,10 +246,16 @@ class _Parser(PoFileParser):
                 self.header = self.translations[0][1].denormalize() if self.translations else ""
                 # Babel would crash on a malformed Plural-Forms; say what is wrong instead.
                 plural = email.message_from_string(self.header).get("Plural-Forms")
-                if plural is not None and not _PLURAL_FORMS.match(plural):
-                    raise CatalogError(f'header: Plural-Forms is malformed: "{plural}"',
-                                       path=self.path, line=1)
+                if plural is not None:
+                    self.nplurals = plural_forms(plural, self.path)
             else:
+                if context == "":
+                    # Babel's .mo writer drops an empty context, so this entry would
+                    # silently replace the one without a context.
+                    raise CatalogError(f'empty msgctxt "" on {excerpt(msgid)}; delete the'
+                                       " msgctxt line", path=self.path, line=line)
+                if len(self.messages) > 1:
+                    self._check_plural_count(msgid, line)
                 key = (msgid, context)
                 if key in self.seen:
                     raise CatalogError(
@@ -245,6 +264,96 @@ class _Parser(PoFileParser):
                         path=self.path, line=line)
                 self.seen[key] = line
         super()._add_message()
+
+
+    def _check_plural_count(self, msgid: str, line: int) -> None:
+        forms = sorted(index for index, _ in self.translations)
+        if self.nplurals is None:
+            raise CatalogError(f"plural message {excerpt(msgid)}, but the header has no"
+                               " Plural-Forms field; add one (python generate.py init writes"
+                               " it)", path=self.path, line=line)
+        if forms != list(range(self.nplurals)):
+            raise CatalogError(
+                f"plural message {excerpt(msgid)} has {len(forms)} msgstr[] form(s), but"
+                f" Plural-Forms says nplurals={self.nplurals}; write exactly msgstr[0] to"
+                f" msgstr[{self.nplurals - 1}]", path=self.path, line=line)
+
+
+# The _Parser above overrides private methods of Babel's PoFileParser. Verify that
+# surface at import; on any change, fall back to Babel's public read_po (with GNU
+# msgfmt still judging syntax and duplicates) and say so once.
+_PARSER_METHODS = {"_process_comment": ("self", "line"), "_add_message": ("self",),
+                   "_finish_current_message": ("self",)}
+_PARSER_STATE = ("messages", "translations", "context", "obsolete", "offset", "catalog")
+_PROBE = """msgid ""
+msgstr ""
+"Language: es\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+"X-Review-Status: unreviewed\\n"
+
+#| msgid "Old"
+msgid "New"
+msgstr "Nuevo"
+
+msgctxt "c"
+msgid "a"
+msgid_plural "b"
+msgstr[0] "x"
+msgstr[1] "y"
+"""
+
+
+def babel_parser_problems() -> list[str]:
+    """What differs from the Babel surface that :class:`_Parser` relies on."""
+    problems = []
+    for name, params in _PARSER_METHODS.items():
+        method = PoFileParser.__dict__.get(name)
+        if not callable(method):
+            problems.append(f"PoFileParser.{name} is missing")
+        elif (found := tuple(inspect.signature(method).parameters)) != params:
+            problems.append(f"PoFileParser.{name} takes ({', '.join(found)}), not"
+                            f" ({', '.join(params)})")
+    names: set[str] = set()
+    for method_name in ("__init__", "_reset_message_state"):
+        method = PoFileParser.__dict__.get(method_name)
+        names |= set(getattr(getattr(method, "__code__", None), "co_names", ()))
+    problems += [f"PoFileParser no longer sets .{a}" for a in _PARSER_STATE if a not in names]
+    for name in ("_get_mime_headers", "_set_mime_headers", "_key_for"):
+        if not callable(Catalog.__dict__.get(name)):
+            problems.append(f"Catalog.{name} is missing")
+    if problems:
+        return problems
+    try:  # and what it does, on a sample
+        catalog = PoCatalog(locale="es", charset="utf-8")
+        parser = _Parser(catalog, Path("<probe>"))
+        parser.parse(io.StringIO(_PROBE))
+        new, plural = catalog.get("New"), catalog.get("a", "c")
+        ok = (parser.header is not None and "X-Review-Status" in parser.header
+              and new is not None and new.previous_id == ["Old"] and plural is not None
+              and plural.string == ("x", "y") and len(parser.seen) == 2)
+    except Exception as exc:  # any failure of the sample is the finding
+        return [f"the sample catalog fails: {type(exc).__name__}: {exc}"]
+    return [] if ok else ["the sample catalog reads differently"]
+
+
+class _StockResult:
+    """What load_catalog needs from a parser, when Babel's stock one read the file."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.header: str | None = "\n".join(f"{k}: {v}" for k, v in catalog.mime_headers)
+        self.seen: dict[object, int] = {
+            (m.id if isinstance(m.id, str) else m.id[0], m.context): m.lineno or 0
+            for m in catalog if m.id}
+
+
+def require_strict_parser() -> None:
+    """Writing a catalog read by the fallback parser would drop fields: refuse it."""
+    if not BABEL_PARSER_OK:
+        raise SetupError(f"Babel {babel.__version__} changed under handouts"
+                         f" ({'; '.join(_BABEL_PROBLEMS)}); catalogs are not rewritten, so"
+                         " that nothing is lost. Install the tested versions:"
+                         " scripts/setup.sh")
 
 
 def excerpt(text: str, width: int = 40) -> str:
@@ -270,25 +379,91 @@ def parse_locale(code: str) -> Locale:
         raise LanguageError(f"unknown language code {code!r}") from None
 
 
-def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
-    """Read and validate one ``.po`` file; raise CatalogError naming file and line."""
-    code = code or path.parent.parent.name
+MAX_CATALOG_BYTES = 4_000_000  # ~100 times a leaflet's catalog; bounds parsing and memory
+
+
+def _read_text(path: Path, code: str) -> str:
+    """The file as text: a regular file, within the size limit, UTF-8 (a BOM is fine)."""
     try:
-        data = path.read_bytes()
+        if not path.is_file():
+            raise CatalogError("not a regular file; a catalog must be a .po text file",
+                               path=path, language=code)
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CATALOG_BYTES + 1)
     except OSError as exc:
         raise CatalogError(f"cannot read catalog: {exc.strerror}", path=path,
                            language=code) from None
+    if len(data) > MAX_CATALOG_BYTES:
+        raise CatalogError(f"larger than {MAX_CATALOG_BYTES // 1_000_000} MB; a catalog this"
+                           " big is not a leaflet's text", path=path, language=code)
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise CatalogError("not valid UTF-8; save the file as UTF-8", path=path, line=line,
                            language=code) from None
-    locale = parse_locale(code)
-    catalog = PoCatalog(locale=code, domain=DOMAIN, charset="utf-8")
-    parser = _Parser(catalog, path)
+
+
+_MSGFMT_LINE = re.compile(r"^<stdin>:(\d+):(?:\d+:)? (?!warning:)(.*)$", re.MULTILINE)
+
+
+def _msgfmt(text: str, path: Path, code: str, *options: str) -> list[tuple[int, str]]:
+    """GNU msgfmt's errors for ``text``, as (line, message); empty when it accepts it."""
     try:
-        parser.parse(io.StringIO(text))
+        result = subprocess.run(
+            ["msgfmt", *options, "-o", os.devnull, "-"], input=text.encode("utf-8"),
+            capture_output=True, timeout=60, check=False,
+            env={**os.environ, "LC_ALL": "C", "LANGUAGE": ""})
+    except FileNotFoundError:
+        raise SetupError("GNU gettext's msgfmt is not installed; run: sudo scripts/setup.sh"
+                         " (or apt-get install gettext)") from None
+    except subprocess.TimeoutExpired:
+        raise CatalogError("GNU msgfmt took over 60 s to read it; the file is malformed or"
+                           " far too large", path=path, language=code) from None
+    if result.returncode == 0:
+        return []
+    output = result.stderr.decode("utf-8", "replace")
+    found = [(int(m[1]), m[2].strip()) for m in _MSGFMT_LINE.finditer(output)]
+    return found or [(0, (output.strip().splitlines() or ["failed"])[0])]
+
+
+def gnu_check(text: str, path: Path, code: str) -> list[tuple[int, str]]:
+    """Judge the file as GNU ``msgfmt --check`` does: it is the reference for .po files.
+
+    Babel reads some broken files leniently (an unterminated string is cut
+    short), so what plain msgfmt rejects raises CatalogError. What only
+    ``--check`` adds (format strings, newlines) is returned as (line, message),
+    so that ``check`` can show it per entry.
+    """
+    checked = _msgfmt(text, path, code, "--check")
+    if not checked:
+        return []
+    fatal = _msgfmt(text, path, code)
+    if fatal:
+        line, detail = fatal[0]
+        raise CatalogError(f"GNU msgfmt rejects this file: {detail}; fix the entry",
+                           path=path, line=line or None, language=code)
+    return checked
+
+
+def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
+    """Read and validate one ``.po`` file; raise CatalogError naming file and line."""
+    code = code or path.parent.parent.name
+    text = _read_text(path, code)
+    locale = parse_locale(code)
+    parser: _Parser | _StockResult
+    catalog: Catalog
+    try:
+        if BABEL_PARSER_OK:
+            catalog = PoCatalog(locale=code, domain=DOMAIN, charset="utf-8")
+            parser = _Parser(catalog, path)
+            parser.parse(io.StringIO(text))
+        else:
+            catalog = read_po(io.StringIO(text), locale=code, domain=DOMAIN,
+                              abort_invalid=True)
+            # Babel's stock parser keeps no raw header: the review fields are lost, so
+            # the leaflet says "not yet reviewed", which is the safe side.
+            parser = _StockResult(catalog)
     except PoFileError as exc:
         raise CatalogError(f"syntax error: {exc.args[0].rsplit(' on ', 1)[0]}", path=path,
                            line=exc.lineno + 1, language=code) from None
@@ -301,7 +476,8 @@ def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
         raise CatalogError('missing header entry (msgid "" with Language and Content-Type)',
                            path=path, line=1, language=code)
     headers = {k: str(v) for k, v in email.message_from_string(parser.header).items()}
-    catalog.extra_headers = [(k, v) for k, v in headers.items() if k.startswith("X-")]
+    catalog.extra_headers = [  # type: ignore[attr-defined]  # PoCatalog's, or unused
+        (k, v) for k, v in headers.items() if k.startswith("X-")]
     _check_header(headers, path, code, locale)
     status = headers.get(REVIEW_STATUS, "unreviewed").strip().lower()
     review = None
@@ -314,6 +490,7 @@ def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
         if review.reviewed and not (review.reviewer and review.date):
             raise CatalogError(f"{REVIEW_STATUS} is 'reviewed' but {REVIEWED_BY} or"
                                f" {REVIEW_DATE} is missing", path=path, language=code)
+    gnu_problems = gnu_check(text, path, code)  # after our checks, whose messages say more
     revised = catalog.revision_date
     language = Language(
         code=code,
@@ -322,10 +499,81 @@ def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
         review=review,
     )
     return LoadedCatalog(path=path, catalog=catalog, headers=headers, language=language,
-                         lines=dict(parser.seen))
+                         lines=dict(parser.seen), gnu_problems=gnu_problems)
 
 
-_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*[^;]+;?\s*$")
+_PLURAL_FORMS = re.compile(
+    r"^\s*nplurals\s*=\s*(?P<n>\d+)\s*;\s*plural\s*=\s*(?P<expr>[^;]+);?\s*$")
+MAX_PLURALS = 10  # CLDR's largest is 6; this bounds the work a header can ask for
+# n = 0…1000 and large values, as GNU msgfmt probes the expression.
+_PLURAL_PROBES = (*range(1001), 10**4, 10**5, 10**6, 10**9, 2**31 - 1, 2**31, 2**32 - 1,
+                  2**32, 2**63 - 1)
+
+
+def plural_forms(value: str, path: Path) -> int:
+    """nplurals of a valid ``Plural-Forms`` value; CatalogError on line 1 otherwise.
+
+    Valid the way GNU gettext judges it: it parses, nplurals >= 1, and the
+    expression maps every probed n into 0 … nplurals-1. CLDR's count for the
+    language is only advice (:func:`cldr_plural_advice`).
+    """
+    problem = _plural_problem(" ".join(value.split()))
+    if problem:
+        raise CatalogError(f"header: Plural-Forms {problem}", path=path, line=1)
+    match = _PLURAL_FORMS.match(value)
+    assert match is not None
+    return int(match["n"])
+
+
+@functools.lru_cache(maxsize=128)
+def _plural_problem(value: str) -> str | None:
+    match = _PLURAL_FORMS.match(value)
+    if not match:
+        return f'is malformed: "{value}"; write it as "nplurals=N; plural=EXPRESSION;"'
+    count = int(match["n"])
+    if not 1 <= count <= MAX_PLURALS:
+        return f"has nplurals={count}; it must be between 1 and {MAX_PLURALS}"
+    # Python's gettext evaluates C plural expressions, through its public API:
+    # a one-message catalog whose msgstr[i] is "i" tells which form n selects.
+    probe = Catalog(locale=None, fuzzy=False)
+    probe.mime_headers = [("Content-Type", "text/plain; charset=UTF-8"),
+                          ("Plural-Forms", value)]
+    forms = tuple(str(i) for i in range(count))
+    probe.add(("\x01", "\x02"), forms)
+    buf = io.BytesIO()
+    write_mo(buf, probe)
+    buf.seek(0)
+    try:
+        translations = gettext.GNUTranslations(buf)
+    except (ValueError, SyntaxError, RecursionError, OverflowError) as exc:
+        return f'expression cannot be parsed: "{match["expr"].strip()}" ({exc})'
+    for n in _PLURAL_PROBES:
+        try:
+            form = translations.ngettext("\x01", "\x02", n)
+        except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+            return f'expression "{match["expr"].strip()}" fails for n={n} ({exc})'
+        if form not in forms:
+            return (f'expression "{match["expr"].strip()}" gives no valid form for n={n};'
+                    f" with nplurals={count} it must give 0 to {count - 1}")
+    return None
+
+
+def cldr_plural_advice(loaded: LoadedCatalog) -> str | None:
+    """A warning when the catalog's plural forms differ from CLDR's (via Babel).
+
+    Both are valid: gettext uses the catalog's own rule, so this never blocks.
+    """
+    value = loaded.headers.get("Plural-Forms")
+    if value is None or loaded.language.code == SOURCE_LANGUAGE:
+        return None
+    match = _PLURAL_FORMS.match(value)
+    cldr = get_plural(loaded.language.locale)
+    if match is None or int(match["n"]) == cldr.num_plurals:
+        return None
+    return (f'Plural-Forms "{" ".join(value.split())}" has {match["n"]} form(s); CLDR (Babel'
+            f' {babel.__version__}) has {cldr.num_plurals} for {loaded.language.code}:'
+            f' "nplurals={cldr.num_plurals}; plural={cldr.plural_expr};". Both work; keep'
+            " the catalog's unless your translation team changes it")
 
 
 def _check_header(headers: dict[str, str], path: Path, code: str, locale: Locale) -> None:
@@ -340,14 +588,6 @@ def _check_header(headers: dict[str, str], path: Path, code: str, locale: Locale
     content_type = headers.get("Content-Type", "")
     if "charset=utf-8" not in content_type.lower().replace(" ", ""):
         raise fail('Content-Type must be "text/plain; charset=UTF-8"')
-    plural = headers.get("Plural-Forms")
-    if plural is not None:
-        match = _PLURAL_FORMS.match(plural)
-        if not match:
-            raise fail(f'Plural-Forms is malformed: "{plural}"')
-        expected = Catalog(locale=locale).num_plurals
-        if int(match[1]) != expected:
-            raise fail(f"Plural-Forms has nplurals={match[1]}, but {code} needs {expected}")
 
 
 def catalog_path(locales_dir: Path, code: str, domain: str = DOMAIN) -> Path:
@@ -406,8 +646,14 @@ def resolve_language(code: str, available: Iterable[str]) -> str:
 
 
 def stats_row(locales_dir: Path, code: str) -> dict[str, object]:
-    """One language's counts and review status, for ``stats`` (table or JSON)."""
-    loaded = load_catalog(catalog_path(locales_dir, code), code)
+    """One language's counts and review status, for ``stats`` (table or JSON).
+
+    A catalog that cannot be read gives ``{"language": code, "error": "…"}``.
+    """
+    try:
+        loaded = load_catalog(catalog_path(locales_dir, code), code)
+    except CatalogError as exc:
+        return {"language": code, "error": str(exc)}
     s, language = loaded.stats, loaded.language
     if language.review is None:
         review = "source"
@@ -419,3 +665,13 @@ def stats_row(locales_dir: Path, code: str) -> dict[str, object]:
             "fuzzy": s.fuzzy, "untranslated": s.untranslated, "obsolete": s.obsolete,
             "total": s.total, "percent": round(s.percent, 1), "review": review,
             "revised": language.revised.isoformat() if language.revised else "-"}
+
+
+# At import, after everything the probe uses is defined.
+_BABEL_PROBLEMS = babel_parser_problems()
+BABEL_PARSER_OK = not _BABEL_PROBLEMS
+if _BABEL_PROBLEMS:
+    warnings.warn(f"Babel {babel.__version__} changed the PO parser internals handouts"
+                  f" extends ({'; '.join(_BABEL_PROBLEMS)}): using Babel's public read_po;"
+                  " review fields are ignored and update is refused. Install the tested"
+                  " versions: scripts/setup.sh", RuntimeWarning, stacklevel=1)

@@ -19,6 +19,7 @@ from .catalog import (
     SOURCE_LANGUAGE,
     LoadedCatalog,
     catalog_path,
+    cldr_plural_advice,
     excerpt,
     load_catalog,
     message_strings,
@@ -183,8 +184,22 @@ def _problems_for(loaded: LoadedCatalog, message: Message) -> list[Problem]:
 def check_catalog(loaded: LoadedCatalog) -> list[Problem]:
     """Every problem in one loaded catalog, in file order."""
     found: list[Problem] = []
+    advice = cldr_plural_advice(loaded)
+    if advice:
+        found.append(Problem(loaded.path, 1, "", WARNING, advice))
     for message in loaded.messages():
         found += _problems_for(loaded, message)
+    # GNU msgfmt --check's findings, for entries our own checks found no error in.
+    starts = sorted(loaded.messages(), key=lambda m: m.lineno or 0)
+    flagged = {p.line for p in found if p.severity == ERROR}
+    for line, reason in loaded.gnu_problems:
+        at = [m for m in starts if (m.lineno or 0) <= line]
+        entry = at[-1] if at else None
+        if entry is None or entry.lineno not in flagged:
+            msgid = "" if entry is None else str(
+                entry.id if isinstance(entry.id, str) else entry.id[0])
+            found.append(Problem(loaded.path, line, msgid, ERROR,
+                                 f"GNU msgfmt --check: {reason}"))
     return found
 
 

@@ -108,6 +108,8 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
         result = build(project, options, on_written=progress)
     except HandoutError as exc:
         raise _Fail(exc) from None
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(_report_json(result, time.perf_counter() - started), indent=2,
                               ensure_ascii=False))
@@ -142,15 +144,19 @@ def _report_json(result: BuildReport, seconds: float) -> dict[str, object]:
 @click.pass_obj
 def languages_command(project: Project) -> None:
     """List shipped languages with native name, direction and % translated."""
-    rows = []
+    rows, broken = [], 0
     for code in cat.shipped_languages(project.locales_dir):
         try:
             loaded = cat.load_catalog(cat.catalog_path(project.locales_dir, code), code)
-        except HandoutError as exc:
-            raise _Fail(exc) from None
+        except HandoutError as exc:  # one broken catalog must not hide the others
+            broken += 1
+            rows.append((code, "-", "-", f"broken: {exc}"))
+            continue
         lang = loaded.language
         rows.append((code, lang.native_name, lang.direction, f"{loaded.stats.percent:.0f}%"))
     _echo_table(rows)
+    if broken:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command("extract")
@@ -240,18 +246,25 @@ def check_command(project: Project, languages: tuple[str, ...]) -> None:
 def stats_command(project: Project, languages: tuple[str, ...], as_json: bool) -> None:
     """Per language: translated, fuzzy, untranslated, obsolete, review status."""
     try:
-        rows = [stats_row(project.locales_dir, code) for code in _resolve(project, languages)]
+        codes = _resolve(project, languages)
     except HandoutError as exc:
         raise _Fail(exc) from None
+    rows = [stats_row(project.locales_dir, code) for code in codes]
+    broken = any("error" in row for row in rows)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        if broken:
+            raise click.exceptions.Exit(1)
         return
     header = ("language", "translated", "fuzzy", "untranslated", "obsolete", "%", "review",
               "revised")
     table = [header] + [tuple(str(r[k]) for k in (
         "language", "translated", "fuzzy", "untranslated", "obsolete", "percent", "review",
-        "revised")) for r in rows]
+        "revised")) if "error" not in r else (str(r["language"]), f"broken: {r['error']}")
+        for r in rows]
     _echo_table(table)
+    if broken:
+        raise click.exceptions.Exit(1)
 
 
 def _width(text: str) -> int:
@@ -260,10 +273,13 @@ def _width(text: str) -> int:
 
 
 def _echo_table(rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    """Aligned columns; a shorter row (a broken catalog's message) ends in one wide cell."""
+    columns = max(len(row) for row in rows)
+    widths = [max(_width(row[i]) for row in rows if len(row) == columns)
+              for i in range(columns)]
     for row in rows:
-        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)]
-        click.echo("  ".join(cells).rstrip())
+        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row[:-1], widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
 
 
 def _shown(path: Path) -> str:

@@ -18,6 +18,7 @@ needs it.
 
 from __future__ import annotations
 
+import inspect
 import io
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -248,6 +249,73 @@ def _has_cff(face: Any) -> bool:
         harfbuzz.hb_blob_destroy(blob)
 
 
+# The WeasyPrint and pydyf surface this module relies on. None of it is public API,
+# so it is verified before use; on any difference WeasyPrint subsets as stock.
+_FONT_METHODS = {"__init__": ("self", "pango_font", "description", "font_size"),
+                 "clean": ("self", "to_unicode", "hinting"),
+                 "_harfbuzz_subset": ("self", "to_unicode", "hinting")}
+_FONT_ATTRIBUTES = ("hb_face", "file_content", "tables", "missing", "png", "svg", "colr")
+_HARFBUZZ_FUNCTIONS = ("hb_face_reference_table", "hb_tag_from_string", "hb_blob_get_length",
+                       "hb_blob_destroy")
+
+
+def _params(function: object) -> tuple[str, ...] | None:
+    try:
+        return tuple(inspect.signature(function).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _sets(cls: type, attributes: Iterable[str]) -> list[str]:
+    """The attributes that ``cls.__init__`` no longer assigns."""
+    code = getattr(cls.__dict__.get("__init__"), "__code__", None)
+    names = set(code.co_names) if code else set()
+    return [a for a in attributes if a not in names]
+
+
+@cache
+def surface_problems() -> tuple[str, ...]:
+    """What differs from the WeasyPrint and pydyf internals used here; empty if none."""
+    from weasyprint.document import Document
+    from weasyprint.pdf import fonts
+    from weasyprint.text import ffi as text_ffi
+
+    problems = []
+    for name, params in _FONT_METHODS.items():
+        method = fonts.Font.__dict__.get(name)
+        if not callable(method):
+            problems.append(f"weasyprint.pdf.fonts.Font.{name} is missing")
+        elif _params(method) != params:
+            problems.append(f"Font.{name} takes ({', '.join(_params(method) or ())}),"
+                            f" not ({', '.join(params)})")
+    problems += [f"Font no longer sets .{a}" for a in _sets(fonts.Font, _FONT_ATTRIBUTES)]
+    data = getattr(fonts, "get_hb_object_data", None)
+    if _params(data) != ("hb_object", "ot_color", "glyph"):
+        problems.append("weasyprint.pdf.fonts.get_hb_object_data is missing or changed")
+    for name in ("ffi", "harfbuzz", "harfbuzz_subset"):
+        if not hasattr(text_ffi, name):
+            problems.append(f"weasyprint.text.ffi.{name} is missing")
+    harfbuzz = getattr(text_ffi, "harfbuzz", None)
+    problems += [f"harfbuzz.{f} is missing" for f in _HARFBUZZ_FUNCTIONS
+                 if not hasattr(harfbuzz, f)]
+    if "finisher" not in (_params(Document.write_pdf) or ()):
+        problems.append("Document.write_pdf takes no finisher")
+    problems += [f"pydyf.Stream no longer sets .{a}" for a in _sets(pydyf.Stream,
+                                                                    ("stream", "extra"))]
+    problems += [f"pydyf.PDF no longer sets .{a}" for a in _sets(pydyf.PDF, ("objects",))]
+    return tuple(problems)
+
+
+def surface_warning() -> str | None:
+    """One line for the build's warnings when the compactor has turned itself off."""
+    problems = surface_problems()
+    if not problems:
+        return None
+    return ("WeasyPrint's font internals differ from the tested version"
+            f" ({'; '.join(problems)}): CJK fonts are subset by WeasyPrint itself, so Chinese,"
+            " Japanese and Korean PDFs are larger but still correct")
+
+
 @contextmanager
 def compact_cid_fonts() -> Iterator[Finisher]:
     """Subset CID-keyed CFF fonts compactly within this block.
@@ -258,7 +326,7 @@ def compact_cid_fonts() -> Iterator[Finisher]:
     """
     from weasyprint.pdf import fonts
 
-    if not all(name in fonts.Font.__dict__ for name in _PATCHED):
+    if surface_problems():
         yield lambda document, pdf: None  # another WeasyPrint: keep its own ways
         return
     compactor = _Compactor(fonts)

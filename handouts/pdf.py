@@ -5,17 +5,21 @@ WeasyPrint is imported lazily so that commands that render nothing start fast.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import functools
 import logging
 import mimetypes
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -58,6 +62,9 @@ def check_system() -> list[str]:
     if shutil.which("fc-list") is None:
         raise SetupError("fontconfig tools are missing; "
                          + INSTALL_HINT.format(packages="fontconfig"))
+    if shutil.which("msgfmt") is None:
+        raise SetupError("GNU gettext's msgfmt is missing; "
+                         + INSTALL_HINT.format(packages="gettext"))
     missing = sorted(set(FONT_PACKAGES) - set(_font_files()))
     if missing:
         packages = " ".join(sorted({FONT_PACKAGES[f] for f in missing}))
@@ -87,6 +94,72 @@ def _font_files() -> dict[str, list[str]]:
             if name.strip() in FONT_PACKAGES:
                 files.setdefault(name.strip(), []).append(path)
     return files
+
+
+@functools.cache
+def _coverage() -> tuple[list[int], list[int]]:
+    """Code points some installed font has, as sorted, merged [start, end] ranges."""
+    listed = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True,
+                            text=True, check=False).stdout
+    ranges = sorted((int(a, 16), int(b or a, 16)) for a, _, b in
+                    (part.partition("-") for part in listed.split()))
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in ranges:
+        if ends and start <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+# Format and control characters take no glyph: shaping uses or drops them.
+_NO_GLYPH = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def missing_glyph(text: str) -> str | None:
+    """The first character of ``text`` that no installed font covers, if any.
+
+    Judged from the fonts' coverage (fontconfig), not from WeasyPrint's log
+    messages, whose wording and arguments change between releases.
+    """
+    starts, ends = _coverage()
+    for char in sorted(set(text)):
+        if char.isspace() or unicodedata.category(char) in _NO_GLYPH:
+            continue
+        at = bisect.bisect_right(starts, ord(char)) - 1
+        if at < 0 or ord(char) > ends[at]:
+            return char
+    return None
+
+
+class _Text(HTMLParser):
+    """The characters a page prints: text nodes, and CSS strings with their escapes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "style":
+            data = _CSS_ESCAPE.sub(lambda m: _css_char(m[1]), data)
+        self.parts.append(data)
+
+
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
+
+
+def _css_char(hex_digits: str) -> str:
+    value = int(hex_digits, 16)
+    return chr(value) if 0 < value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF else "\ufffd"
+
+
+def printed_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def font_fingerprint() -> str:
@@ -167,11 +240,6 @@ def _strict_weasyprint() -> Iterator[_Capture]:
 
 
 def _raise_for(records: list[logging.LogRecord]) -> None:
-    for record in records:
-        if record.getMessage().startswith(".notdef glyph"):
-            char = chr(int(record.args[-1]))  # type: ignore[index, arg-type]
-            raise MissingGlyphError(f"no installed font has U+{ord(char):04X} ({char!r})",
-                                    char=char)
     if records:
         raise RenderError(f"WeasyPrint: {records[0].getMessage()}")
 
@@ -199,6 +267,10 @@ class Renderer:
 
         from .fontsubset import compact_cid_fonts
 
+        char = missing_glyph(printed_text(html))
+        if char is not None:
+            raise MissingGlyphError(f"no installed font has U+{ord(char):04X} ({char!r})",
+                                    char=char)
         with _strict_weasyprint() as capture, compact_cid_fonts() as finisher:
             try:
                 document = HTML(string=html, base_url=self.base_url,

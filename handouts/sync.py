@@ -29,6 +29,7 @@ from .catalog import (
     catalog_path,
     load_catalog,
     parse_locale,
+    require_strict_parser,
     shipped_languages,
 )
 from .errors import CatalogError, LanguageError, TemplateError
@@ -131,6 +132,7 @@ def _po_bytes(catalog: Catalog) -> bytes:
 
 
 def write_catalog(path: Path, catalog: Catalog) -> None:
+    require_strict_parser()
     write_atomic(path, _po_bytes(catalog))
 
 

@@ -1,9 +1,20 @@
 #!/bin/sh
 # Installs everything the handouts need on Debian/Ubuntu, idempotently:
 # system libraries (Pango, HarfBuzz subset), Noto fonts, PDF tools, and the
-# Python package with its test tools in ./.venv.
+# Python package with its test tools in ./.venv, exactly as uv.lock pins them.
+#
+#   scripts/setup.sh            install the lock into .venv (removes anything else there)
+#   scripts/setup.sh --latest   install the newest releases pyproject.toml allows into
+#                               .venv-latest and run the tests there; uv.lock is not touched
 set -eu
 cd "$(dirname "$0")/.."
+
+latest=0
+case "${1:-}" in
+  "") ;;
+  --latest) latest=1 ;;
+  *) echo "usage: scripts/setup.sh [--latest]" >&2; exit 2 ;;
+esac
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -21,5 +32,29 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# uv itself, pinned with hashes, in a folder of its own so that syncing .venv never removes it.
+UV=.tools/bin/uv
+want=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' scripts/uv-requirements.txt)
+if ! [ -x "$UV" ] || [ "$("$UV" --version | cut -d' ' -f2)" != "$want" ]; then
+  rm -rf .tools
+  python3 -m venv .tools
+  .tools/bin/python -m pip install -q --disable-pip-version-check --require-hashes \
+    -r scripts/uv-requirements.txt
+fi
+# Debian's python3, never a downloaded interpreter.
+export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+PYTHON=$(command -v python3)
+
+if [ "$latest" = 0 ]; then
+  # --locked: refuse to run if uv.lock no longer matches pyproject.toml.
+  UV_PROJECT_ENVIRONMENT=.venv "$UV" sync -q --locked --extra test --python "$PYTHON"
+  exit 0
+fi
+
+"$UV" venv -q --allow-existing --python "$PYTHON" .venv-latest
+"$UV" pip install -q --python .venv-latest/bin/python --upgrade --reinstall-package handouts \
+  -e '.[test]'
+echo "Newest releases allowed by pyproject.toml, in .venv-latest:"
+"$UV" pip list --python .venv-latest/bin/python \
+  | grep -iE '^(weasyprint|babel|jinja2|click|pydyf|fonttools|nh3|pytest|ruff|mypy) '
+.venv-latest/bin/python -m pytest

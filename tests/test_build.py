@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,27 @@ def test_character_without_font_fails_that_language_only(tmp_path: Path,
         f"{path}:{line}: [es] no installed font has U+E000 ('\\ue000') in the translation of"
         ' "Get help now"; remove the character or install a font that has it']
     assert not (tmp_path / "out" / "es").exists()
+
+
+@pytest.mark.parametrize("reworded", [
+    lambda record: setattr(record, "msg", "Missing glyph for %s in %s") or True,
+    lambda record: setattr(record, "args", ()) or setattr(record, "msg", "tofu") or True,
+])
+def test_missing_glyphs_do_not_depend_on_weasyprint_log_wording(
+        tmp_path: Path, project_copy: Project, reworded: Callable[[logging.LogRecord], bool],
+        ) -> None:
+    """A WeasyPrint release that rewords or re-orders its log message changes nothing."""
+    path = edit(project_copy, "es", "Get help now", "Pida ayuda \ue000 ahora")
+    logger = logging.getLogger("weasyprint")
+    logger.addFilter(reworded)
+    try:
+        report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",)))
+    finally:
+        logger.removeFilter(reworded)
+    assert [f.message for f in report.failures] == [
+        "no installed font has U+E000 ('\\ue000') in the translation of \"Get help now\";"
+        " remove the character or install a font that has it"]
+    assert report.failures[0].path == path
 
 
 def test_gate_refuses_untranslated_and_allow_incomplete_shows_banner(

@@ -51,8 +51,6 @@ def test_review_and_revision_from_header(tmp_path: Path) -> None:
                      " Language and Content-Type)"),
     ("wrong-language.po", 'es/LC_MESSAGES/handouts.po:1: [es] header: "Language: fr" does not'
                           " match the folder 'es'"),
-    ("bad-plural.po", "es/LC_MESSAGES/handouts.po:1: [es] header: Plural-Forms has nplurals=3,"
-                      " but es needs 2"),
     ("duplicate.po", 'es/LC_MESSAGES/handouts.po:12: [es] duplicate message "Get help now"'
                      " (first on line 6); delete one of them"),
 ])
@@ -81,3 +79,44 @@ def test_unknown_language() -> None:
         resolve_language("fr", ["en", "es"])
     assert str(info.value) == ("language 'fr' is not shipped; available: en, es. To add it,"
                                " run: python generate.py init fr")
+
+
+def test_babel_parser_surface_is_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Babel release that changes the parser internals we extend is caught, loudly."""
+    from babel.messages.pofile import PoFileParser
+
+    from handouts import catalog
+
+    assert catalog.babel_parser_problems() == []
+    stock = PoFileParser._process_comment
+
+    def changed(self: PoFileParser, line: str, lineno: int = 0) -> None:
+        stock(self, line)
+
+    monkeypatch.setattr(PoFileParser, "_process_comment", changed)
+    assert catalog.babel_parser_problems() == [
+        "PoFileParser._process_comment takes (self, line, lineno), not (self, line)"]
+    monkeypatch.setattr(PoFileParser, "_process_comment", stock)
+    monkeypatch.setattr(PoFileParser, "_finish_current_message", lambda self: None)
+    assert catalog.babel_parser_problems() == ["the sample catalog reads differently"]
+
+
+def test_fallback_parser_reads_safely_and_refuses_to_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from handouts import catalog
+    from handouts.errors import SetupError
+    from handouts.sync import write_catalog
+
+    monkeypatch.setattr(catalog, "BABEL_PARSER_OK", False)
+    monkeypatch.setattr(catalog, "_BABEL_PROBLEMS", ["PoFileParser._add_message is missing"])
+    path = as_es(tmp_path, "good.po")
+    loaded = load_catalog(path)
+    assert loaded.translations.gettext("Get help now") == "Pida ayuda ahora"
+    # The review fields cannot be read: the leaflet says "not yet reviewed".
+    assert loaded.language.review is not None
+    assert not loaded.language.review.reviewed
+    with pytest.raises(SetupError, match="catalogs are not rewritten, so that nothing is lost"):
+        write_catalog(path, loaded.catalog)
+    # GNU msgfmt still refuses duplicates that Babel's stock parser would merge.
+    with pytest.raises(CatalogError, match="GNU msgfmt rejects this file: duplicate"):
+        load_catalog(as_es(tmp_path / "dup", "duplicate.po"))

@@ -19,7 +19,10 @@ CASES = sorted(p.stem for p in (DATA / "check").glob("*.po"))
 
 
 def run_check(tmp_path: Path, fixture: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    target = catalog_path(tmp_path / "locales", "es")
+    # The fixture's Language decides its folder. Fixtures with plural forms use German,
+    # whose CLDR count (2) no Babel release has changed, so the output is stable.
+    code = "de" if '"Language: de' in fixture.read_text("utf-8") else "es"
+    target = catalog_path(tmp_path / "locales", code)
     target.parent.mkdir(parents=True)
     shutil.copy(fixture, target)
     monkeypatch.chdir(tmp_path)  # paths are shown relative to where staff run the command
@@ -46,8 +49,11 @@ def test_unreadable_catalog_is_one_error_line(tmp_path: Path,
 def test_shipped_catalogs_are_clean() -> None:
     result = CliRunner().invoke(cli, ["--project", str(ROOT), "check"])
     assert result.exit_code == 0
+    *lines, summary = result.output.splitlines()
+    # The only advice allowed: GNU plural rules where the installed CLDR differs (es, fa …).
+    assert [line for line in lines if "; CLDR (Babel " not in line] == []
     count = len(shipped_languages(ROOT / "locales"))
-    assert result.output == f"{count} catalog(s) checked: 0 error(s), 0 warning(s).\n"
+    assert summary == f"{count} catalog(s) checked: 0 error(s), {len(lines)} warning(s)."
 
 
 def test_french_percent_is_caught_before_it_crashes_rendering() -> None:

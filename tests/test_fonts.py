@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2
@@ -151,3 +152,65 @@ def test_shipped_sizes(built: tuple[Path, object]) -> None:
     for pdf in out.rglob("*.pdf"):
         cjk = any(n.startswith("Noto-Sans-CJK") for n in fonts(pdf))
         assert pdf.stat().st_size <= (CJK_LIMIT if cjk else LATIN_LIMIT), pdf
+
+
+@pytest.fixture
+def fresh_surface() -> Iterator[None]:
+    """fontsubset verifies WeasyPrint's internals once; tests that change them re-verify."""
+    from handouts.fontsubset import surface_problems
+
+    surface_problems.cache_clear()
+    yield
+    surface_problems.cache_clear()
+
+
+@pytest.mark.parametrize("change", ["signature", "missing attribute", "changed function"])
+def test_changed_weasyprint_surface_turns_compaction_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_surface: None,
+        change: str) -> None:
+    from weasyprint.pdf import fonts as wp_fonts
+
+    from handouts.fontsubset import surface_problems, surface_warning
+
+    stock_init = wp_fonts.Font.__init__
+    if change == "signature":
+        stock_clean = wp_fonts.Font.clean
+
+        def clean(self: object, to_unicode: object, hinting: object,
+                  extra: object = None) -> None:
+            stock_clean(self, to_unicode, hinting)
+
+        monkeypatch.setattr(wp_fonts.Font, "clean", clean)
+        expected = ("Font.clean takes (self, to_unicode, hinting, extra), not (self,"
+                    " to_unicode, hinting)")
+    elif change == "missing attribute":
+        # A release whose Font.__init__ no longer assigns .missing itself.
+        def init(self: object, pango_font: object, description: object,
+                 font_size: object) -> None:
+            stock_init(self, pango_font, description, font_size)
+
+        monkeypatch.setattr(wp_fonts.Font, "__init__", init)
+        expected = "Font no longer sets .hb_face"
+    else:
+        stock_data = wp_fonts.get_hb_object_data
+
+        def get_hb_object_data(hb_object: object, ot_color: object = None,
+                               glyph: object = None, variations: object = None) -> bytes:
+            return bytes(stock_data(hb_object, ot_color, glyph))
+
+        monkeypatch.setattr(wp_fonts, "get_hb_object_data", get_hb_object_data)
+        expected = "weasyprint.pdf.fonts.get_hb_object_data is missing or changed"
+    assert expected in surface_problems()
+    assert "CJK fonts are subset by WeasyPrint itself" in (surface_warning() or "")
+
+    from handouts.build import BuildOptions, build
+    from handouts.project import Project
+
+    report = build(Project(ROOT), BuildOptions(out=tmp_path, languages=("zh_CN", "ja")))
+    assert report.ok, report.failures
+    assert report.warnings == [surface_warning()]
+    for written in report.written:
+        assert notdef_glyphs(written.path) == []
+        # Stock subsetting: TrueType-flavoured CFF kept as OpenType, not bare CFF.
+        assert "/CIDFontType0C" not in set(embedded(written.path).values())
+        assert written.size < 2 * CJK_LIMIT

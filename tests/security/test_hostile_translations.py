@@ -72,11 +72,42 @@ def test_source_tags_survive_and_nothing_else() -> None:
         "<strong>ya</strong>y")
 
 
+# GNU msgfmt --check refuses these python-format mismatches: the whole catalog is refused.
+MSGFMT_REFUSES = {
+    "Publicado: %(date)s %(__class__)s":
+        "a format specification for argument '__class__', as in 'msgstr', doesn't exist in"
+        " 'msgid'",
+    "Publicado al 100 % el %(date)s":
+        "'msgstr' is not a valid Python format string, unlike 'msgid'.",
+    '"; } @page { background: url(file:///etc/passwd) } x { content: "':
+        "a format specification for argument 'page' doesn't exist in 'msgstr'",
+}
+
+
+@pytest.mark.parametrize(("source", "translation"),
+                         [(s, t) for s, t in HOSTILE if t in MSGFMT_REFUSES])
+def test_format_attacks_are_refused_even_as_drafts(tmp_path: Path, project_copy: Project,
+                                                   source: str, translation: str) -> None:
+    path = catalog_path(project_copy.locales_dir, "es")
+    loaded = load_catalog(path)
+    loaded.catalog[source].string = translation
+    write_catalog(path, loaded.catalog)
+    report = build(project_copy, BuildOptions(out=tmp_path / "draft", languages=("es",),
+                                              allow_incomplete=True))
+    assert report.written == []
+    failure = report.failures[0]
+    assert failure.path == path and failure.language == "es"
+    assert failure.message.startswith("not published: GNU msgfmt --check rejects this file: "
+                                      + MSGFMT_REFUSES[translation])
+
+
 def test_forced_draft_with_every_attack_is_harmless(tmp_path: Path,
                                                     project_copy: Project) -> None:
     path = catalog_path(project_copy.locales_dir, "es")
     loaded = load_catalog(path)
     for source, translation in HOSTILE:
+        if translation in MSGFMT_REFUSES:
+            continue
         # One catalog carries them all, on as many messages as we have sources.
         loaded.catalog[source].string = translation
     write_catalog(path, loaded.catalog)

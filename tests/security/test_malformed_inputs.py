@@ -50,10 +50,11 @@ CASES: dict[str, tuple[Setup, str]] = {
                           ' charset=UTF-8"'),
     "po-plural-syntax": (lambda p: (po(p, HEADER.replace("nplurals=2", "nplurals=two")), [])[1],
                          'Failed: {po}:1: [es] header: Plural-Forms is malformed:'
-                         ' "nplurals=two; plural=(n != 1);"'),
+                         ' "nplurals=two; plural=(n != 1);"; write it as "nplurals=N;'
+                         ' plural=EXPRESSION;"'),
     "po-plural-count": (lambda p: (po(p, HEADER.replace("nplurals=2", "nplurals=1")), [])[1],
-                        "Failed: {po}:1: [es] header: Plural-Forms has nplurals=1, but es needs"
-                        " 2"),
+                        'Failed: {po}:1: [es] header: Plural-Forms expression "(n != 1)" gives'
+                        " no valid form for n=0; with nplurals=1 it must give 0 to 0"),
     "po-duplicate": (lambda p: (po(p, HEADER + 'msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr'
                                    ' "c"\n'), [])[1],
                      'Failed: {po}:10: [es] duplicate message "a" (first on line 7); delete'
@@ -65,7 +66,8 @@ CASES: dict[str, tuple[Setup, str]] = {
                   "Failed: {po}:2: [es] not valid UTF-8; save the file as UTF-8"),
     "po-directory": (lambda p: (po(p, "").unlink(), po(p, "").parent.joinpath(
         "handouts.po").unlink(), (p / "locales/es/LC_MESSAGES/handouts.po").mkdir(), [])[3],
-                     "Failed: {po}: [es] cannot read catalog: Is a directory"),
+                     "Failed: {po}: [es] not a regular file; a catalog must be a .po text"
+                     " file"),
     "no-locales": (lambda p: (shutil.rmtree(p / "locales"), [])[1],
                    "Error: {project}/locales: no catalogs found; expected"
                    " locales/<lang>/LC_MESSAGES/handouts.po"),

@@ -14,6 +14,7 @@ import inspect
 import io
 import os
 import re
+import struct
 import subprocess
 import warnings
 from collections.abc import Iterable
@@ -534,15 +535,11 @@ def _plural_problem(value: str) -> str | None:
     if not 1 <= count <= MAX_PLURALS:
         return f"has nplurals={count}; it must be between 1 and {MAX_PLURALS}"
     # Python's gettext evaluates C plural expressions, through its public API:
-    # a one-message catalog whose msgstr[i] is "i" tells which form n selects.
-    probe = Catalog(locale=None, fuzzy=False)
-    probe.mime_headers = [("Content-Type", "text/plain; charset=UTF-8"),
-                          ("Plural-Forms", value)]
+    # a one-message catalog whose msgstr[i] is "i" tells which form n selects. The
+    # .mo is written here: Babel's writer fills in its own plural defaults.
     forms = tuple(str(i) for i in range(count))
-    probe.add(("\x01", "\x02"), forms)
-    buf = io.BytesIO()
-    write_mo(buf, probe)
-    buf.seek(0)
+    header = f"Content-Type: text/plain; charset=UTF-8\nPlural-Forms: {value}\n"
+    buf = io.BytesIO(_mo({"": header, "\x01\x00\x02": "\x00".join(forms)}))
     try:
         translations = gettext.GNUTranslations(buf)
     except (ValueError, SyntaxError, RecursionError, OverflowError) as exc:
@@ -556,6 +553,20 @@ def _plural_problem(value: str) -> str | None:
             return (f'expression "{match["expr"].strip()}" gives no valid form for n={n};'
                     f" with nplurals={count} it must give 0 to {count - 1}")
     return None
+
+
+def _mo(messages: dict[str, str]) -> bytes:
+    """A GNU .mo file (the format gettext documents), so no library's defaults intrude."""
+    keys = sorted(messages)
+    ids = [k.encode("utf-8") for k in keys]
+    strs = [messages[k].encode("utf-8") for k in keys]
+    start = 28 + 16 * len(keys)
+    table, data = [], b""
+    for blob in (*ids, *strs):
+        table.append((len(blob), start + len(data)))
+        data += blob + b"\0"
+    head = struct.pack("<7I", 0x950412DE, 0, len(keys), 28, 28 + 8 * len(keys), 0, 0)
+    return head + b"".join(struct.pack("<2I", n, o) for n, o in table) + data
 
 
 def cldr_plural_advice(loaded: LoadedCatalog) -> str | None:

@@ -168,3 +168,26 @@ def test_extract_and_init_commands(tmp_path: Path) -> None:
                    " run: python generate.py check\n")
     code, out = invoke(project, "init", "frr_XX")
     assert code == 1 and out.startswith("Error: unknown locale 'frr_XX'")
+
+
+def test_one_broken_catalog_does_not_hide_the_others(project_copy: Project) -> None:
+    broken = project_copy.locales_dir / "es" / "LC_MESSAGES" / "handouts.po"
+    broken.write_text(broken.read_text("utf-8") + '\nmsgid "x"\nmgstr "y"\n', "utf-8")
+    code, out = invoke(project_copy.root, "languages")
+    assert code == 1
+    rows = {line.split()[0]: line for line in out.splitlines()}
+    assert set(rows) == {"en", "ar", "es", "fa", "fr", "hi", "ht", "ja", "ko", "pt_BR", "ru",
+                         "tl", "ur", "vi", "zh_CN", "zh_TW"}
+    assert rows["es"].split(None, 3)[1:3] == ["-", "-"]
+    assert rows["es"].endswith(f"broken: {broken}:{len(broken.read_text().splitlines())}:"
+                               " [es] syntax error: Unknown or misformatted keyword")
+    assert rows["ar"].endswith("100%")
+    code, out = invoke(project_copy.root, "stats", "--json")
+    assert code == 1
+    import json
+
+    stats = {row["language"]: row for row in json.loads(out)}
+    assert len(stats) == 16 and stats["fr"]["percent"] == 100.0
+    assert stats["es"] == {"language": "es", "error": (
+        f"{broken}:{len(broken.read_text().splitlines())}: [es] syntax error: Unknown or"
+        " misformatted keyword")}

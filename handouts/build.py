@@ -18,10 +18,9 @@ from pathlib import Path
 from . import __version__
 from . import catalog as cat
 from .catalog import LoadedCatalog, excerpt
-from .check import ERROR, check_catalog
 from .clinic import Clinic, load_clinic
+from .domains import handout_names, printed
 from .errors import (
-    CatalogError,
     HandoutError,
     LanguageError,
     MissingGlyphError,
@@ -30,6 +29,7 @@ from .errors import (
     TemplateError,
 )
 from .gallery import INDEX, write_gallery
+from .gate import FAILED, HELD, PUBLISH, Decision, decide, leaflet_text
 from .pdf import (
     Renderer,
     font_fingerprint,
@@ -38,7 +38,8 @@ from .pdf import (
     write_atomic,
 )
 from .project import Project
-from .render import FORMATS, PAPERS, handout_names, make_environment, render_html
+from .pseudo import PSEUDO, pseudo_catalog
+from .render import FORMATS, PAPERS, make_environment, render_html
 
 # Pages per format: the standard leaflet is two sides of one sheet.
 PAGE_BUDGET = {"standard": 2, "bilingual": 4, "large-print": 6}
@@ -80,6 +81,7 @@ class BuildReport:
     failures: list[HandoutError] = field(default_factory=list)
     gallery: Path | None = None  # OUT/index.html, when (re)written
     warnings: list[str] = field(default_factory=list)
+    held: list[Decision] = field(default_factory=list)  # unfinished: not built, not failed
 
     @property
     def ok(self) -> bool:
@@ -98,10 +100,10 @@ class Plan:
 
 
 def make_plan(project: Project, options: BuildOptions) -> Plan:
-    shipped = cat.shipped_languages(project.locales_dir)
-    if not shipped:
+    if not project.locales_dir.is_dir():
         raise LanguageError("no catalogs found; expected locales/<lang>/LC_MESSAGES/"
-                            f"{cat.DOMAIN}.po", path=project.locales_dir)
+                            "<domain>.po", path=project.locales_dir)
+    shipped = cat.shipped_languages(project.locales_dir)
     languages = [cat.resolve_language(code, shipped) for code in options.languages] or shipped
     available = handout_names(project.templates_dir)
     for name in options.handouts:
@@ -131,44 +133,6 @@ def output_path(out: Path, language: str, handout: str, paper: str,
     return out / language / f"{handout}-{paper}{suffix}.pdf"
 
 
-@dataclass(frozen=True)
-class Gate:
-    """The publication decision for one catalog."""
-
-    incomplete: bool = False  # draft: banner on every page
-    english_for: frozenset[str] = frozenset()  # broken translations shown in English
-
-
-def gate(loaded: LoadedCatalog, allow_incomplete: bool) -> Gate:
-    """Refuse a catalog with check errors, untranslated or fuzzy messages.
-
-    With ``allow_incomplete`` it passes as a draft: English fills every gap.
-    """
-    stats = loaded.stats
-    code = loaded.language.code
-    if loaded.gnu_problems:  # the reference tool refuses the file: no drafts either
-        line, reason = loaded.gnu_problems[0]
-        raise CatalogError(f"not published: GNU msgfmt --check rejects this file: {reason}."
-                           f" Run: python generate.py check {code}", path=loaded.path,
-                           line=line, language=code)
-    errors = [p for p in check_catalog(loaded) if p.severity == ERROR]
-    if stats.complete and not errors:
-        return Gate()
-    if allow_incomplete:
-        return Gate(True, frozenset(p.msgid for p in errors))
-    if errors:
-        first = errors[0]
-        raise CatalogError(
-            f"not published: {len(errors)} error(s) in the catalog; first, line {first.line}:"
-            f" {excerpt(first.msgid)}: {first.reason}. Run: python generate.py check {code}",
-            path=loaded.path, language=code)
-    examples = ", ".join(excerpt(str(m.id)) for m in loaded.unfinished()[:GATE_LISTED])
-    raise CatalogError(
-        f"not published: {stats.untranslated} untranslated and {stats.fuzzy} fuzzy"
-        f" message(s), e.g. {examples}. Translate them, or build a draft with"
-        " --allow-incomplete", path=loaded.path, language=code)
-
-
 MANIFEST = ".handouts-manifest.json"
 # Libraries whose version changes the PDFs (CLDR data, sanitiser, QR, fonts, PDF writer).
 VERSIONED = ("weasyprint", "babel", "jinja2", "nh3", "segno", "fonttools", "pydyf")
@@ -183,7 +147,7 @@ class Job:
     handout: str
     paper: str
     fmt: str
-    gate: Gate
+    gate: Decision
     digest: str
     target: Path
 
@@ -198,15 +162,25 @@ class _Worker:
         allowed = [clinic.logo] if clinic and clinic.logo else []
         self.renderer = Renderer(project.templates_dir, project.stylesheet, allowed)
         self.stylesheet = project.stylesheet.read_text("utf-8") if options.html else None
-        self.catalogs: dict[str, LoadedCatalog] = {}
+        self.texts: dict[tuple[str, str], LoadedCatalog] = {}
+
+    def text(self, code: str, handout: str) -> LoadedCatalog:
+        """The leaflet's translations (English: an empty catalog), loaded once."""
+        key = (code, handout)
+        if key not in self.texts:
+            templates, locales = self.project.templates_dir, self.project.locales_dir
+            if code in PSEUDO:
+                loaded = pseudo_catalog(printed(templates, handout), code,
+                                        locales / cat.SOURCE_LANGUAGE)
+            else:
+                merged, _ = leaflet_text(locales, templates, code, handout)
+                loaded = merged if merged is not None else _source_text(locales)
+            self.texts[key] = loaded
+        return self.texts[key]
 
     def run(self, job: Job) -> Written | HandoutError:
         try:
-            loaded = self.catalogs.get(job.language)
-            if loaded is None:
-                loaded = cat.open_catalog(self.project.locales_dir, job.language)
-                self.catalogs[job.language] = loaded
-            return self._render(job, loaded)
+            return self._render(job, self.text(job.language, job.handout))
         except HandoutError as exc:
             exc.language = exc.language or job.language
             return exc
@@ -217,9 +191,12 @@ class _Worker:
 
     def _render(self, job: Job, loaded: LoadedCatalog) -> Written:
         language, paper = loaded.language, PAPERS[job.paper]
+        if job.gate.status != PUBLISH and language.review is not None:
+            language = replace(language, review=cat.Review(False))  # a draft is not reviewed
 
         def html(stylesheet: str | None = None) -> str:
-            return render_html(self.env, job.handout, loaded, language, paper,
+            return render_html(self.env, job.handout,
+                               None if language.is_source else loaded, language, paper,
                                clinic=self.clinic, incomplete=job.gate.incomplete,
                                english_for=job.gate.english_for, stylesheet=stylesheet,
                                fmt=job.fmt)
@@ -262,6 +239,15 @@ def _work(job: Job) -> Written | HandoutError:
         failed.language = failed.language or job.language
         return failed
     return _worker.run(job)
+
+
+def _source_text(locales_dir: Path) -> LoadedCatalog:
+    """English: no translations; the templates are the text."""
+    from babel import Locale
+
+    language = cat.Language(code=cat.SOURCE_LANGUAGE, locale=Locale(cat.SOURCE_LANGUAGE))
+    return LoadedCatalog(locales_dir / cat.SOURCE_LANGUAGE, cat.PoCatalog(locale="en"), {},
+                         language)
 
 
 def _shared_digest(project: Project, options: BuildOptions, plan: Plan) -> hashlib._Hash:
@@ -315,41 +301,9 @@ def build(project: Project, options: BuildOptions,
 
     todo: list[Job] = []
     for code in plan.languages:
-        path = cat.catalog_path(project.locales_dir, code)
-        try:
-            base = shared.copy()
-            base.update(path.read_bytes())
-        except OSError:
-            base = None  # the gate below reports the unreadable catalog
-        jobs = []
         for handout in plan.handouts:
-            for paper in plan.papers:
-                for fmt in plan.formats:
-                    digest = ""
-                    if base is not None:
-                        one = base.copy()
-                        one.update(repr((code, handout, paper, fmt)).encode())
-                        digest = one.hexdigest()
-                    jobs.append(Job(code, handout, paper, fmt, Gate(), digest,
-                                    output_path(options.out, code, handout, paper, fmt)))
-        fresh = [] if options.force else [
-            job for job in jobs if _up_to_date(job, manifest, options.html)]
-        if len(fresh) < len(jobs):
-            # The gate is a function of the catalog's bytes and the options, both in the
-            # digest, so an up-to-date document already passed it.
-            try:
-                decision = gate(cat.open_catalog(project.locales_dir, code),
-                                options.allow_incomplete)
-            except HandoutError as exc:
-                report.failures.append(exc)
-                continue
-            todo += [replace(job, gate=decision) for job in jobs if job not in fresh]
-        for job in fresh:
-            done = Written(job.target, job.language, job.handout, job.paper, 0,
-                           job.target.stat().st_size, skipped=True, fmt=job.fmt)
-            report.skipped.append(done)
-            if on_written:
-                on_written(done)
+            todo += _plan_documents(project, options, plan, manifest, shared, report, code,
+                                    handout, on_written)
 
     if todo:
         from .fontsubset import surface_warning  # imports WeasyPrint: only when rendering
@@ -373,7 +327,7 @@ def build(project: Project, options: BuildOptions,
         with contextlib.suppress(OutputError):
             write_atomic(options.out / MANIFEST, json.dumps(merged, indent=0, sort_keys=True))
     if options.gallery and options.out.is_dir() and (
-            report.written or not (options.out / INDEX).is_file()):
+            report.written or report.held or not (options.out / INDEX).is_file()):
         try:
             gallery_lang = cat.resolve_language(options.gallery_lang,
                                                 cat.shipped_languages(project.locales_dir))
@@ -381,6 +335,75 @@ def build(project: Project, options: BuildOptions,
         except HandoutError as exc:
             report.failures.append(exc)
     return report
+
+
+def _catalog_bytes(project: Project, code: str, handout: str) -> bytes:
+    """The bytes of the catalogs one leaflet reads (its handout's and common)."""
+    if code in PSEUDO or code == cat.SOURCE_LANGUAGE:
+        return b""
+    data = b""
+    for domain in sorted({m.domain for m in printed(project.templates_dir, handout)}):
+        path = cat.catalog_path(project.locales_dir, code, domain)
+        try:
+            data += domain.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-")
+        except OSError:
+            data += b"?"  # the gate reports the unreadable catalog
+    return data
+
+
+def _plan_documents(project: Project, options: BuildOptions, plan: Plan,
+                    manifest: dict[str, str], shared: hashlib._Hash, report: BuildReport,
+                    code: str, handout: str,
+                    on_written: Callable[[Written], None] | None) -> list[Job]:
+    """One (language, handout): skip what is up to date, gate the rest, hold back or fail."""
+    base = shared.copy()
+    try:
+        base.update(_catalog_bytes(project, code, handout))
+    except HandoutError as exc:
+        report.failures.append(exc)
+        return []
+    jobs = []
+    for paper in plan.papers:
+        for fmt in plan.formats:
+            one = base.copy()
+            one.update(repr((code, handout, paper, fmt)).encode())
+            jobs.append(Job(code, handout, paper, fmt, Decision(code, handout, PUBLISH),
+                            one.hexdigest(), output_path(options.out, code, handout, paper,
+                                                         fmt)))
+    fresh = [] if options.force else [
+        job for job in jobs if _up_to_date(job, manifest, options.html)]
+    for job in fresh:
+        done = Written(job.target, job.language, job.handout, job.paper, 0,
+                       job.target.stat().st_size, skipped=True, fmt=job.fmt)
+        report.skipped.append(done)
+        if on_written:
+            on_written(done)
+    if len(fresh) == len(jobs):
+        # The gate is a function of the catalogs' bytes, the templates and the options,
+        # all in the digest, so an up-to-date document already passed it.
+        return []
+    if code in PSEUDO:
+        decision = Decision(code, handout, PUBLISH)
+    else:
+        decision = decide(project.locales_dir, project.templates_dir, code, handout,
+                          options.allow_incomplete)
+    if decision.status == HELD:
+        report.held.append(decision)
+        _withdraw(options.out, jobs, manifest)
+        return []
+    if decision.status == FAILED:
+        assert decision.error is not None
+        report.failures.append(decision.error)
+        return []
+    return [replace(job, gate=decision) for job in jobs if job not in fresh]
+
+
+def _withdraw(out: Path, jobs: list[Job], manifest: dict[str, str]) -> None:
+    """Remove the older PDFs (and previews) of a leaflet that the content no longer publishes."""
+    for job in jobs:
+        for path in (job.target, job.target.with_suffix(".html")):
+            path.unlink(missing_ok=True)
+        manifest.pop(str(job.target), None)
 
 
 def _run(project: Project, options: BuildOptions, plan: Plan,

@@ -36,10 +36,9 @@ from .errors import CatalogError, LanguageError, SetupError
 DOMAIN = "handouts"
 SOURCE_LANGUAGE = "en"
 
-# Review status lives in the .po header, so it travels with the translation.
-REVIEW_STATUS = "X-Review-Status"
-REVIEWED_BY = "X-Reviewed-By"
-REVIEW_DATE = "X-Review-Date"
+# Header fields of the first release, which let a catalog declare itself reviewed.
+# Ignored now (check warns): sign-offs live in locales/<lang>/reviews.json.
+LEGACY_REVIEW_FIELDS = ("X-Review-Status", "X-Reviewed-By", "X-Review-Date")
 PRODUCED_BY = "X-Produced-By"
 
 
@@ -362,16 +361,6 @@ def excerpt(text: str, width: int = 40) -> str:
     return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
 
 
-def _parse_date(value: str | None, path: Path, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        raise CatalogError(f"header {name} is not a date (use YYYY-MM-DD): {value!r}",
-                           path=path) from None
-
-
 def parse_locale(code: str) -> Locale:
     """A Babel locale for ``zh_CN``, ``zh-CN`` or ``zh-Hans`` alike."""
     try:
@@ -480,17 +469,9 @@ def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
     catalog.extra_headers = [  # type: ignore[attr-defined]  # PoCatalog's, or unused
         (k, v) for k, v in headers.items() if k.startswith("X-")]
     _check_header(headers, path, code, locale)
-    status = headers.get(REVIEW_STATUS, "unreviewed").strip().lower()
-    review = None
-    if code != SOURCE_LANGUAGE:
-        review = Review(
-            reviewed=status == "reviewed",
-            reviewer=headers.get(REVIEWED_BY) or None,
-            date=_parse_date(headers.get(REVIEW_DATE), path, REVIEW_DATE),
-        )
-        if review.reviewed and not (review.reviewer and review.date):
-            raise CatalogError(f"{REVIEW_STATUS} is 'reviewed' but {REVIEWED_BY} or"
-                               f" {REVIEW_DATE} is missing", path=path, language=code)
+    # Review comes from locales/<lang>/reviews.json (review.py), never from the file
+    # under review: the gate replaces this with what the sign-offs cover.
+    review = None if code == SOURCE_LANGUAGE else Review(False)
     gnu_problems = gnu_check(text, path, code)  # after our checks, whose messages say more
     revised = catalog.revision_date
     language = Language(
@@ -601,28 +582,15 @@ def _check_header(headers: dict[str, str], path: Path, code: str, locale: Locale
         raise fail('Content-Type must be "text/plain; charset=UTF-8"')
 
 
-def catalog_path(locales_dir: Path, code: str, domain: str = DOMAIN) -> Path:
-    """Where a language's catalog lives (pseudo-locales derive from the English one)."""
-    from .pseudo import PSEUDO
-
-    folder = SOURCE_LANGUAGE if code in PSEUDO else code
-    return locales_dir / folder / "LC_MESSAGES" / f"{domain}.po"
-
-
-def open_catalog(locales_dir: Path, code: str) -> LoadedCatalog:
-    """Load a shipped catalog, or generate a pseudo-locale."""
-    from .pseudo import PSEUDO, pseudo_catalog
-
-    if code in PSEUDO:
-        return pseudo_catalog(load_catalog(catalog_path(locales_dir, code), SOURCE_LANGUAGE),
-                              code)
-    return load_catalog(catalog_path(locales_dir, code), code)
+def catalog_path(locales_dir: Path, code: str, domain: str = "common") -> Path:
+    """Where a language's catalog of one domain lives."""
+    return locales_dir / code / "LC_MESSAGES" / f"{domain}.po"
 
 
 def shipped_languages(locales_dir: Path) -> list[str]:
-    """Folder names of the languages that have a catalog, source language first."""
-    codes = sorted(p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    return sorted(codes, key=lambda c: c != SOURCE_LANGUAGE)
+    """The source language, then every language folder that has a catalog."""
+    codes = {p.parent.parent.name for p in locales_dir.glob("*/LC_MESSAGES/*.po")}
+    return [SOURCE_LANGUAGE, *sorted(codes - {SOURCE_LANGUAGE})]
 
 
 def _maximize(locale: Locale) -> tuple[str, str | None, str | None]:
@@ -654,28 +622,6 @@ def resolve_language(code: str, available: Iterable[str]) -> str:
     raise LanguageError(
         f"language {code!r} is not shipped; available: {', '.join(available)}."
         f" To add it, run: python generate.py init {norm}")
-
-
-def stats_row(locales_dir: Path, code: str) -> dict[str, object]:
-    """One language's counts and review status, for ``stats`` (table or JSON).
-
-    A catalog that cannot be read gives ``{"language": code, "error": "…"}``.
-    """
-    try:
-        loaded = load_catalog(catalog_path(locales_dir, code), code)
-    except CatalogError as exc:
-        return {"language": code, "error": str(exc)}
-    s, language = loaded.stats, loaded.language
-    if language.review is None:
-        review = "source"
-    elif language.review.reviewed:
-        review = f"reviewed by {language.review.reviewer} ({language.review.date})"
-    else:
-        review = "not reviewed"
-    return {"language": code, "name": language.native_name, "translated": s.translated,
-            "fuzzy": s.fuzzy, "untranslated": s.untranslated, "obsolete": s.obsolete,
-            "total": s.total, "percent": round(s.percent, 1), "review": review,
-            "revised": language.revised.isoformat() if language.revised else "-"}
 
 
 # At import, after everything the probe uses is defined.

@@ -16,9 +16,9 @@ from pathlib import Path
 from babel.messages.catalog import Message
 
 from .catalog import (
+    LEGACY_REVIEW_FIELDS,
     SOURCE_LANGUAGE,
     LoadedCatalog,
-    catalog_path,
     cldr_plural_advice,
     excerpt,
     load_catalog,
@@ -187,6 +187,11 @@ def check_catalog(loaded: LoadedCatalog) -> list[Problem]:
     advice = cldr_plural_advice(loaded)
     if advice:
         found.append(Problem(loaded.path, 1, "", WARNING, advice))
+    if loaded.headers.get(LEGACY_REVIEW_FIELDS[0], "").strip().lower() == "reviewed":
+        found.append(Problem(loaded.path, 1, "", WARNING,
+                             f"{LEGACY_REVIEW_FIELDS[0]}: reviewed in the header is ignored; a"
+                             " reviewer signs off with: python generate.py review"
+                             f" {loaded.language.code} --by \"NAME, CREDENTIAL\""))
     for message in loaded.messages():
         found += _problems_for(loaded, message)
     # GNU msgfmt --check's findings, for entries our own checks found no error in.
@@ -213,11 +218,11 @@ def check_file(path: Path, code: str | None = None) -> tuple[LoadedCatalog | Non
 
 
 def check_languages(locales_dir: Path, codes: list[str]) -> dict[str, list[Problem]]:
-    """Problems per language, in its leaflet catalog and, if translated, its gallery one."""
+    """Problems per language, in every catalog it has (common, each handout, gallery)."""
     found: dict[str, list[Problem]] = {}
     for code in codes:
-        found[code] = check_file(catalog_path(locales_dir, code), code)[1]
-        gallery = catalog_path(locales_dir, code, "gallery")
-        if gallery.is_file():
-            found[code] += check_file(gallery, code)[1]
+        found[code] = []
+        for path in sorted(locales_dir.glob(f"{code}/LC_MESSAGES/*.po"),
+                           key=lambda p: (p.stem != "common", p.stem)):
+            found[code] += check_file(path, code)[1]
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -15,9 +16,10 @@ import click
 from . import __version__
 from . import catalog as cat
 from .build import BuildOptions, BuildReport, Written, build
-from .catalog import stats_row
 from .check import ERROR, check_languages
-from .errors import HandoutError
+from .domains import GALLERY, domains, handout_names
+from .errors import HandoutError, TemplateError
+from .gate import FAILED, PUBLISH, as_row, matrix, sign_off
 from .pdf import check_system
 from .project import Project
 from .render import FORMATS, PAPERS
@@ -33,6 +35,20 @@ def lang_option(f: F) -> F:
     return click.option("--lang", "languages", multiple=True, metavar="CODE",
                          help="Language code (zh_CN, zh-CN and zh-Hans alike). Repeatable;"
                               " default: all shipped languages.")(f)
+
+
+def handout_option(f: F) -> F:
+    return click.option("--handout", "handouts", multiple=True, metavar="NAME",
+                        help="Handout name (a template in templates/handouts/). Repeatable;"
+                             " default: all.")(f)
+
+
+def _handouts(project: Project, names: tuple[str, ...]) -> list[str]:
+    available = handout_names(project.templates_dir)
+    for name in names:
+        if name not in available:
+            raise TemplateError(f"unknown handout {name!r}; available: {', '.join(available)}")
+    return list(names) or available
 
 
 class _Fail(click.ClickException):
@@ -59,8 +75,7 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 @click.option("--format", "formats", type=click.Choice(list(FORMATS)), multiple=True,
               default=("standard",), show_default=True,
               help="Leaflet format. Repeatable.")
-@click.option("--handout", "handouts", multiple=True, metavar="NAME",
-              help="Handout to build. Repeatable; default: all.")
+@handout_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
               show_default=True, help="Output folder.")
 @click.option("--clinic", type=click.Path(dir_okay=False, path_type=Path),
@@ -69,6 +84,8 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 @click.option("--allow-incomplete", is_flag=True,
               help="Build languages with missing translations (English fills the gaps,"
                    " with a banner on every page).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when a leaflet is held back as unfinished, too.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="the number of CPUs", help="Worker processes.")
 @click.option("--force", is_flag=True, help="Rebuild documents whose inputs did not change.")
@@ -79,7 +96,8 @@ def cli(ctx: click.Context, project: Path | None) -> None:
 @click.pass_obj
 def build_command(project: Project, languages: tuple[str, ...], papers: tuple[str, ...],
                   formats: tuple[str, ...], handouts: tuple[str, ...], out: Path,
-                  clinic: Path | None, html: bool, allow_incomplete: bool, jobs: int,
+                  clinic: Path | None, html: bool, allow_incomplete: bool, strict: bool,
+                  jobs: int,
                   force: bool, gallery_lang: str, quiet: bool,
                   as_json: bool) -> None:
     """Render PDF leaflets into OUT/<lang>/<handout>-<paper>.pdf."""
@@ -111,62 +129,81 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if as_json:
-        click.echo(json.dumps(_report_json(result, time.perf_counter() - started), indent=2,
+        click.echo(json.dumps(_report_json(result, time.perf_counter() - started, strict), indent=2,
                               ensure_ascii=False))
     elif not quiet:
         skipped = f", {len(result.skipped)} up to date" if result.skipped else ""
+        held = f"; {len(result.held)} held back as unfinished" if result.held else ""
         failed = f"; {len(result.failures)} failed (see below)" if result.failures else ""
-        click.echo(f"Built {len(result.written)} PDF(s) into {out}{skipped}{failed}.")
+        click.echo(f"Built {len(result.written)} PDF(s) into {out}{skipped}{held}{failed}.")
         if result.gallery:
             click.echo(f"Gallery: {_shown(result.gallery)}")
-    if result.failures:
-        if not as_json:
-            for failure in result.failures:
-                click.echo(f"Failed: {failure}", err=True)
+    if not as_json and (strict or not quiet):
+        for decision in result.held:
+            c = decision.counts
+            click.echo(f"Held back: {decision.language} {decision.handout}: {c.untranslated}"
+                       f" untranslated and {c.fuzzy} fuzzy of {c.total} messages. See them"
+                       f" with: python generate.py check --lang {decision.language}"
+                       f" --handout {decision.handout}", err=strict)
+    if result.failures and not as_json:
+        for failure in result.failures:
+            click.echo(f"Failed: {failure}", err=True)
+    if result.failures or (strict and result.held):
         raise click.exceptions.Exit(1)
 
 
-def _report_json(result: BuildReport, seconds: float) -> dict[str, object]:
+def _report_json(result: BuildReport, seconds: float, strict: bool) -> dict[str, object]:
     def doc(w: Written) -> dict[str, object]:
         return {"path": str(w.path), "language": w.language, "handout": w.handout,
                 "paper": w.paper, "format": w.fmt, "pages": w.pages, "bytes": w.size}
 
-    return {"ok": result.ok, "seconds": round(seconds, 3),
+    return {"ok": result.ok and not (strict and result.held), "seconds": round(seconds, 3),
             "gallery": str(result.gallery) if result.gallery else None,
             "written": [doc(w) for w in result.written],
             "up_to_date": [doc(w) | {"pages": None} for w in result.skipped],
+            "held_back": [as_row(d) for d in result.held],
             "failed": [{"message": str(f), "language": f.language,
                         "path": str(f.path) if f.path else None, "line": f.line}
                        for f in result.failures]}
 
 
 @cli.command("languages")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def languages_command(project: Project) -> None:
-    """List shipped languages with native name, direction and % translated."""
-    rows, broken = [], 0
-    for code in cat.shipped_languages(project.locales_dir):
-        try:
-            loaded = cat.load_catalog(cat.catalog_path(project.locales_dir, code), code)
-        except HandoutError as exc:  # one broken catalog must not hide the others
-            broken += 1
-            rows.append((code, "-", "-", f"broken: {exc}"))
-            continue
-        lang = loaded.language
-        rows.append((code, lang.native_name, lang.direction, f"{loaded.stats.percent:.0f}%"))
-    _echo_table(rows)
-    if broken:
+def languages_command(project: Project, as_json: bool) -> None:
+    """Shipped languages: native name, direction, and which handouts publish."""
+    codes = cat.shipped_languages(project.locales_dir)
+    cells = matrix(project.locales_dir, project.templates_dir, codes,
+                   handout_names(project.templates_dir))
+    if as_json:
+        click.echo(json.dumps([as_row(d) for d in cells], indent=2, ensure_ascii=False))
+    else:
+        rows = []
+        for code in codes:
+            mine = [d for d in cells if d.language == code]
+            try:
+                language = cat.Language(code=code, locale=cat.parse_locale(code))
+                name, direction = language.native_name, language.direction
+            except HandoutError:
+                name = direction = "-"
+            broken = [d for d in mine if d.status == FAILED]
+            published = sum(d.publishes for d in mine)
+            state = (f"broken: {broken[0].error}" if broken else
+                     f"{published} of {len(mine)} handout(s) published")
+            rows.append((code, name, direction, state))
+        _echo_table(rows)
+    if any(d.status == FAILED for d in cells):
         raise click.exceptions.Exit(1)
 
 
 @cli.command("extract")
 @click.pass_obj
 def extract_command(project: Project) -> None:
-    """Extract messages from the templates into locales/handouts.pot."""
+    """Extract messages from the templates into locales/<domain>.pot."""
     try:
         from . import sync  # only the catalog commands need Babel's extractors
 
-        for domain in sync.DOMAINS:
+        for domain in [*domains(project.templates_dir), GALLERY]:
             template = sync.extract(project, domain)
             written = sync.write_template(project, template, domain)
             count = sum(1 for m in template if m.id)
@@ -213,19 +250,72 @@ def init_command(project: Project, code: str, translator: str) -> None:
     try:
         from . import sync
 
-        path = sync.init(project, code, translator=translator)
+        paths = sync.init(project, code, translator=translator)
     except HandoutError as exc:
         raise _Fail(exc) from None
-    click.echo(f"Created {_shown(path)}. Translate it, then run: python generate.py check")
+    for path in paths:
+        click.echo(f"Created {_shown(path)}.")
+    click.echo("Translate them, then run: python generate.py check")
+
+
+@cli.command("migrate")
+@click.pass_obj
+def migrate_command(project: Project) -> None:
+    """Split each language's single handouts.po into one catalog per domain."""
+    try:
+        from . import sync
+
+        paths = sync.migrate(project)
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    for path in paths:
+        click.echo(f"Wrote {_shown(path)}")
+    click.echo(f"{len(paths)} catalog(s) written." if paths else "Nothing to migrate.")
+
+
+@cli.command("review")
+@click.argument("code", metavar="LANG")
+@handout_option
+@click.option("--by", required=True, metavar='"NAME, CREDENTIAL"',
+              help='The reviewer, e.g. "Ana Ruiz, CoreCHI"; printed on the leaflet.')
+@click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Date of the review. Default: today.")
+@click.pass_obj
+def review_command(project: Project, code: str, handouts: tuple[str, ...], by: str,
+                   when: dt.datetime | None) -> None:
+    """Sign off LANG's translation of the handouts as reviewed, exactly as it reads now.
+
+    Recorded in locales/LANG/reviews.json. Changing any reviewed message later
+    drops the "reviewed by" line from every leaflet that prints it.
+    """
+    try:
+        code = _resolve(project, (code,))[0]
+        names = _handouts(project, handouts)
+        path, decisions = sign_off(project.locales_dir, project.templates_dir, code, names, by,
+                                   when.date() if when else dt.date.today())
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    for decision in decisions:
+        click.echo(f"{code} {decision.handout}: {decision.counts.total} messages signed off.")
+    click.echo(f"Recorded in {_shown(path)}.")
 
 
 @cli.command("check")
-@click.argument("languages", nargs=-1, metavar="[LANG]...")
+@click.argument("positional", nargs=-1, metavar="[LANG]...")
+@lang_option
+@handout_option
 @click.pass_obj
-def check_command(project: Project, languages: tuple[str, ...]) -> None:
-    """Validate catalogs: one line per problem. Exit 1 on errors."""
+def check_command(project: Project, positional: tuple[str, ...], languages: tuple[str, ...],
+                  handouts: tuple[str, ...]) -> None:
+    """Will it publish? Problems per catalog, then a verdict per language and handout.
+
+    Exit 1 when anything blocks publication: an error, or an untranslated, fuzzy
+    or stale message in a leaflet. Warnings alone exit 0.
+    """
     try:
-        codes = _resolve(project, languages)
+        codes = [c for c in _resolve(project, positional + languages)
+                 if c != cat.SOURCE_LANGUAGE]
+        names = _handouts(project, handouts)
     except HandoutError as exc:
         raise _Fail(exc) from None
     found = check_languages(project.locales_dir, codes)
@@ -234,35 +324,47 @@ def check_command(project: Project, languages: tuple[str, ...]) -> None:
         click.echo(str(problem).replace(str(problem.path), _shown(problem.path), 1))
     errors = sum(p.severity == ERROR for p in problems)
     warnings = len(problems) - errors
-    click.echo(f"{len(codes)} catalog(s) checked: {errors} error(s), {warnings} warning(s).")
-    if errors:
+    blocked = 0
+    for decision in matrix(project.locales_dir, project.templates_dir, codes, names):
+        if decision.status == PUBLISH:
+            continue
+        blocked += 1
+        c = decision.counts
+        click.echo(f"{decision.language} {decision.handout}: will not publish"
+                   + (f": {decision.error}" if decision.status == FAILED else
+                      f": {c.untranslated} untranslated, {c.fuzzy} fuzzy"))
+        for msgid in decision.unfinished:
+            click.echo(f"  unfinished: {cat.excerpt(msgid, 70)}")
+    click.echo(f"{len(codes)} language(s) checked: {errors} error(s), {warnings} warning(s),"
+               f" {blocked} leaflet(s) that will not publish.")
+    if errors or blocked:
         raise click.exceptions.Exit(1)
 
 
 @cli.command("stats")
 @lang_option
+@handout_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def stats_command(project: Project, languages: tuple[str, ...], as_json: bool) -> None:
-    """Per language: translated, fuzzy, untranslated, obsolete, review status."""
+def stats_command(project: Project, languages: tuple[str, ...], handouts: tuple[str, ...],
+                  as_json: bool) -> None:
+    """Per language and handout: translated, fuzzy, untranslated, published, reviewed."""
     try:
         codes = _resolve(project, languages)
+        names = _handouts(project, handouts)
     except HandoutError as exc:
         raise _Fail(exc) from None
-    rows = [stats_row(project.locales_dir, code) for code in codes]
-    broken = any("error" in row for row in rows)
+    rows = [as_row(d) for d in matrix(project.locales_dir, project.templates_dir, codes, names)]
+    broken = any(row["error"] for row in rows)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        if broken:
-            raise click.exceptions.Exit(1)
-        return
-    header = ("language", "translated", "fuzzy", "untranslated", "obsolete", "%", "review",
-              "revised")
-    table = [header] + [tuple(str(r[k]) for k in (
-        "language", "translated", "fuzzy", "untranslated", "obsolete", "percent", "review",
-        "revised")) if "error" not in r else (str(r["language"]), f"broken: {r['error']}")
-        for r in rows]
-    _echo_table(table)
+    else:
+        keys = ("language", "handout", "translated", "fuzzy", "untranslated", "percent",
+                "status", "reviewed")
+        _echo_table([("language", "handout", "translated", "fuzzy", "untranslated", "%",
+                      "status", "reviewed")] + [
+            tuple(str(r[k]) for k in keys) if not r["error"] else
+            (str(r["language"]), str(r["handout"]), f"broken: {r['error']}") for r in rows])
     if broken:
         raise click.exceptions.Exit(1)
 

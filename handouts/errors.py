@@ -62,6 +62,10 @@ class MissingGlyphError(RenderError):
         super().__init__(message, **where)  # type: ignore[arg-type]
 
 
+class ReviewError(HandoutError):
+    """A review sign-off cannot be read or recorded."""
+
+
 class SetupError(HandoutError):
     """The machine lacks a system library or font the leaflets need."""
 

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog as cat
+from .domains import handout_names
 from .errors import HandoutError
+from .gate import decide
 from .pdf import write_atomic
 from .project import Project
-from .render import FORMATS, PAPERS, _Gettext, handout_names, make_environment
+from .pseudo import PSEUDO
+from .render import FORMATS, PAPERS, _Gettext, make_environment
 
 GALLERY_DOMAIN = "gallery"
 INDEX = "index.html"
@@ -78,23 +81,21 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
 
     handouts = handout_names(project.templates_dir)
     entries: list[Entry] = []
-    catalogs: dict[str, cat.LoadedCatalog | None] = {}
     for pdf in sorted(out.glob("*/*.pdf")):
         parsed = _parse(pdf.stem, handouts)
         code = pdf.parent.name
-        if parsed is None:
+        if parsed is None or code in PSEUDO:
             continue
-        if code not in catalogs:
-            try:
-                catalogs[code] = cat.open_catalog(project.locales_dir, code)
-            except HandoutError:
-                catalogs[code] = None
-        loaded = catalogs[code]
-        if loaded is None:
+        # Only what the current content publishes is listed, with its status.
+        decision = decide(project.locales_dir, project.templates_dir, code, parsed[0])
+        if not decision.publishes:
             continue
-        language = loaded.language
-        review = ("source" if language.review is None else
-                  "reviewed" if language.review.reviewed else "unreviewed")
+        try:
+            language = _language(code)
+        except HandoutError:
+            continue
+        review = ("source" if language.is_source else
+                  "reviewed" if decision.reviewed else "unreviewed")
         try:
             width, height, title = _thumbnail(pdf, out / THUMBNAILS / code / f"{pdf.stem}.png")
         except pypdfium2.PdfiumError:
@@ -103,12 +104,11 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
             language=code, tag=language.tag, direction=language.direction,
             native_name=language.native_name, title=title, paper=parsed[1], fmt=parsed[2],
             href=f"{code}/{pdf.name}", thumbnail=f"{THUMBNAILS}/{code}/{pdf.stem}.png",
-            thumb_width=width, thumb_height=height, percent=round(loaded.stats.percent),
+            thumb_width=width, thumb_height=height, percent=round(decision.counts.percent),
             review=review))
 
     ui_catalog = _ui_catalog(project, ui_code)
-    ui_language = ui_catalog.language if ui_catalog else cat.open_catalog(
-        project.locales_dir, cat.SOURCE_LANGUAGE).language
+    ui_language = ui_catalog.language if ui_catalog else _language(cat.SOURCE_LANGUAGE)
     text = _Gettext(ui_catalog)
     languages = sorted({(e.language, e.native_name) for e in entries})
     formats = [f for f in FORMATS if any(e.fmt == f for e in entries)]
@@ -118,6 +118,10 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
     target = out / INDEX
     write_atomic(target, html)
     return target
+
+
+def _language(code: str) -> cat.Language:
+    return cat.Language(code=code, locale=cat.parse_locale(code))
 
 
 def _ui_catalog(project: Project, code: str) -> cat.LoadedCatalog | None:

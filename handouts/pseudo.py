@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from copy import deepcopy
-from dataclasses import replace
+from pathlib import Path
 
-from .catalog import LoadedCatalog
+from babel import Locale
+
+from .catalog import Language, LoadedCatalog, PoCatalog
+from .domains import Printed
 
 PSEUDO = {"pseudo": ("en-XA", False), "pseudo-rtl": ("ar-XB", True)}
 GROWTH = 0.4
@@ -34,19 +36,15 @@ def pseudo_text(text: str) -> str:
     return f"[{accented} {filler}]" if filler else f"[{accented}]"
 
 
-def pseudo_catalog(english: LoadedCatalog, code: str) -> LoadedCatalog:
-    """The English catalog with every message pseudo-translated, as language ``code``."""
+def pseudo_catalog(messages: list[Printed], code: str, path: Path) -> LoadedCatalog:
+    """Every message a leaflet prints, pseudo-translated, as language ``code``."""
     tag, rtl = PSEUDO[code]
-    catalog = deepcopy(english.catalog)
-    for message in catalog:
-        if not message.id:
-            continue
-        if isinstance(message.id, tuple):
-            message.string = tuple(pseudo_text(s) for s in message.id)
+    catalog = PoCatalog(locale="en", charset="utf-8")
+    for message in messages:
+        if isinstance(message.msgid, tuple):
+            catalog.add(message.msgid, tuple(pseudo_text(s) for s in message.msgid),
+                        context=message.context)
         else:
-            message.string = pseudo_text(str(message.id))
-        message.flags.discard("fuzzy")
-    language = replace(english.language, code=code, bcp47=tag, rtl=rtl, review=None)
-    return LoadedCatalog(path=english.path, catalog=catalog, headers=english.headers,
-                         language=language, lines=english.lines)
-
+            catalog.add(message.msgid, pseudo_text(message.msgid), context=message.context)
+    language = Language(code=code, locale=Locale("en"), bcp47=tag, rtl=rtl)
+    return LoadedCatalog(path=path, catalog=catalog, headers={}, language=language)

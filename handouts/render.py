@@ -24,9 +24,9 @@ from markupsafe import Markup, escape
 from .catalog import Language, LoadedCatalog, excerpt
 from .check import PADDED_PLACEHOLDER
 from .clinic import Clinic
+from .domains import HANDOUTS_FOLDER
 from .errors import RenderError, TemplateError
 
-HANDOUTS_FOLDER = "handouts"
 STYLESHEET = "print.css"
 AUTHOR = "Multilingual patient handouts"
 _TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]*)")
@@ -55,11 +55,6 @@ PAPERS = {
     "a4": Paper("a4", "A4", 210.0, 297.0),
     "letter": Paper("letter", "letter", 215.9, 279.4),
 }
-
-
-def handout_names(templates_dir: Path) -> list[str]:
-    """A handout is one template in ``templates/handouts/``."""
-    return sorted(p.stem for p in (templates_dir / HANDOUTS_FOLDER).glob("*.html"))
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:

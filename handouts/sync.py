@@ -2,92 +2,53 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import shutil
 import subprocess
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import PoFileError, read_po, write_po
 from jinja2 import nodes
 
 from . import __version__
 from .catalog import (
-    DOMAIN,
     PRODUCED_BY,
-    REVIEW_DATE,
-    REVIEW_STATUS,
-    REVIEWED_BY,
+    SOURCE_LANGUAGE,
     PoCatalog,
     catalog_path,
     load_catalog,
+    message_strings,
     parse_locale,
     require_strict_parser,
     shipped_languages,
 )
+from .domains import COMMON, GALLERY, domain_of, domain_templates, domains, messages_in
 from .errors import CatalogError, LanguageError, TemplateError
 from .pdf import write_atomic
 from .project import Project
 
-COMMENT_TAG = "Translators:"
 WIDTH = 79  # GNU gettext's default line width, so msgmerge and Poedit agree with us
-DEFAULT_MAPPING = [{"method": "jinja2", "pattern": "templates/**.html",
-                    "extensions": "jinja2.ext.i18n", "trimmed": "true",
-                    "newstyle_gettext": "true"}]
+LEGACY = "handouts"  # the single catalog every handout once shared
 
 
-GALLERY = "gallery"
-GALLERY_MAPPING = [{**DEFAULT_MAPPING[0], "pattern": "templates/gallery/**.html"}]
-DOMAINS = (DOMAIN, GALLERY)
-
-
-def _mapping(project: Project, domain: str = DOMAIN
-             ) -> tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]:
-    """Babel's method map: pyproject.toml's ``[[tool.babel.mappings]]`` for the leaflets,
-    the gallery folder for the gallery page's own domain."""
-    pyproject = project.root / "pyproject.toml"
-    entries = GALLERY_MAPPING if domain == GALLERY else DEFAULT_MAPPING
-    if domain == DOMAIN and pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise TemplateError(f"invalid TOML: {exc}", path=pyproject) from None
-        entries = data.get("tool", {}).get("babel", {}).get("mappings", entries)
-    if not all(isinstance(e, dict) and "pattern" in e and "method" in e for e in entries):
-        raise TemplateError("every [[tool.babel.mappings]] needs a pattern and a method",
-                            path=pyproject)
-    method_map = [(e["pattern"], e["method"]) for e in entries]
-    options_map = {e["pattern"]: {k: v for k, v in e.items() if k not in ("pattern", "method")}
-                   for e in entries}
-    return method_map, options_map
-
-
-def extract(project: Project, domain: str = DOMAIN) -> Catalog:
-    """Extract every message of a domain from the templates into a template catalog."""
-    method_map, options_map = _mapping(project, domain)
+def extract(project: Project, domain: str = COMMON) -> Catalog:
+    """Extract every message of a domain from its templates into a template catalog."""
     template = PoCatalog(project="handouts", version=__version__, domain=domain,
-                       msgid_bugs_address="", charset="utf-8", fuzzy=False)
+                         msgid_bugs_address="", charset="utf-8", fuzzy=False)
     _refuse_dropped(project)
-    seen = 0
-    try:
-        for filename, lineno, message, comments, context in extract_from_dir(
-                str(project.root), method_map, options_map, comment_tags=(COMMENT_TAG,),
-                strip_comment_tags=True):
-            template.add(message, None, [(filename, lineno)], auto_comments=comments,
-                         context=context)
-            seen += 1
-    except Exception as exc:  # Babel re-raises the template engine's own errors
-        raise TemplateError(f"extraction failed: {exc}") from None
-    if seen == 0:
-        raise TemplateError("no messages found in templates/; is the Babel mapping in"
-                            " pyproject.toml right?", path=project.root / "pyproject.toml")
+    for name in domain_templates(project.templates_dir, domain):
+        for message in messages_in(project.templates_dir, name):
+            template.add(message.msgid, None, [(f"templates/{name}", message.line)],
+                         auto_comments=list(message.comments), context=message.context)
+    if not len(template) and domain != GALLERY:
+        raise TemplateError(f"no messages found for the {domain!r} domain in templates/",
+                            path=project.templates_dir)
     return template
 
 
@@ -136,7 +97,7 @@ def write_catalog(path: Path, catalog: Catalog) -> None:
     write_atomic(path, _po_bytes(catalog))
 
 
-def write_template(project: Project, template: Catalog, domain: str = DOMAIN) -> bool:
+def write_template(project: Project, template: Catalog, domain: str = COMMON) -> bool:
     """Write ``locales/<domain>.pot`` unless its messages are unchanged; True if written."""
     path = project.pot_path(domain)
     if path.is_file():
@@ -168,35 +129,45 @@ def _same_messages(a: Catalog, b: Catalog) -> bool:
 
 
 def init(project: Project, code: str, *, translator: str = "", produced_by: str = "",
-         today: dt.date | None = None) -> Path:
-    """Create a catalog for a new language from the template, with a correct header."""
+         today: dt.date | None = None) -> list[Path]:
+    """Create a new language's catalogs, one per domain, from the templates (.pot)."""
     try:
         locale = parse_locale(code)
     except LanguageError:
         raise LanguageError(f"unknown locale {code!r}{_suggest(code)}") from None
     folder = code.replace("-", "_")
-    path = catalog_path(project.locales_dir, folder)
-    if path.exists():
-        raise CatalogError("catalog already exists; use update to refresh it", path=path,
-                           language=folder)
-    if not project.pot_file.is_file():
-        raise CatalogError("no template; run: python generate.py extract",
-                           path=project.pot_file)
-    template = _read(project.pot_file)
+    paths = [catalog_path(project.locales_dir, folder, d)
+             for d in domains(project.templates_dir)]
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        raise CatalogError("catalog already exists; use update to refresh it",
+                           path=existing[0], language=folder)
     when = today or dt.date.today()
-    catalog = PoCatalog(locale=folder, domain=DOMAIN, project="handouts", version=__version__,
-                      msgid_bugs_address="", charset="utf-8", fuzzy=False,
-                      creation_date=template.creation_date,
-                      revision_date=dt.datetime(when.year, when.month, when.day,
-                                                tzinfo=dt.UTC),
-                      last_translator=translator or "FULL NAME <EMAIL@ADDRESS>",
-                      language_team=f"{locale.english_name} <>")
+    written = []
+    for domain, path in zip(domains(project.templates_dir), paths, strict=True):
+        pot = project.pot_path(domain)
+        if not pot.is_file():
+            raise CatalogError("no template; run: python generate.py extract", path=pot)
+        written.append(path)
+        write_catalog(path, _new_catalog(_read(pot), folder, str(locale.english_name), domain,
+                                         when,
+                                         translator, produced_by))
+    return written
+
+
+def _new_catalog(template: Catalog, folder: str, english_name: str, domain: str,
+                 when: dt.date, translator: str = "", produced_by: str = "") -> Catalog:
+    """An empty catalog for ``folder`` with GNU-ordered headers."""
+    catalog = PoCatalog(locale=folder, domain=domain, project="handouts", version=__version__,
+                        msgid_bugs_address="", charset="utf-8", fuzzy=False,
+                        creation_date=template.creation_date,
+                        revision_date=dt.datetime(when.year, when.month, when.day,
+                                                  tzinfo=dt.UTC),
+                        last_translator=translator or "FULL NAME <EMAIL@ADDRESS>",
+                        language_team=f"{english_name} <>")
     catalog.update(template, no_fuzzy_matching=True)
-    catalog.extra_headers = [(PRODUCED_BY, produced_by or "not yet translated"),
-                             (REVIEW_STATUS, "unreviewed"), (REVIEWED_BY, ""),
-                             (REVIEW_DATE, "")]
-    write_catalog(path, catalog)
-    return path
+    catalog.extra_headers = [(PRODUCED_BY, produced_by or "not yet translated")]
+    return catalog
 
 
 def _suggest(code: str) -> str:
@@ -266,14 +237,18 @@ def merge(catalog: Catalog, template: Catalog) -> Updated:
 
 def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
            ) -> tuple[list[Path], list[Updated]]:
-    """Re-extract the templates and merge them into every catalog.
+    """Re-extract the templates and merge each domain into every language's catalog.
 
-    Returns the templates (.pot) that were out of date, and what changed per
-    catalog. With ``check``, nothing is written.
+    A handout new to a language gets its catalog, with each message that another
+    of the language's catalogs already translates filled in and marked fuzzy,
+    for a translator to confirm. Returns the templates (.pot) that were out of
+    date, and what changed per catalog. With ``check``, nothing is written.
     """
     stale: list[Path] = []
     results = []
-    for domain in DOMAINS:
+    languages = [c for c in (list(codes) or shipped_languages(project.locales_dir))
+                 if c != SOURCE_LANGUAGE]
+    for domain in [*domains(project.templates_dir), GALLERY]:
         pot = project.pot_path(domain)
         template = extract(project, domain)
         pot_stale = not pot.is_file() or not _same_messages(_read(pot), template)
@@ -283,17 +258,24 @@ def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
             template = _read(pot)  # keep its creation date
         if pot_stale:
             stale.append(pot)
-        results += _merge_all(project, codes, domain, template, check)
+        results += _merge_all(project, languages, domain, template, check)
     return stale, results
 
 
-def _merge_all(project: Project, codes: Iterable[str], domain: str, template: Catalog,
+def _merge_all(project: Project, codes: list[str], domain: str, template: Catalog,
                check: bool) -> list[Updated]:
     """Merge one domain's template into its catalogs (the gallery's only where they exist)."""
     results = []
-    for code in list(codes) or shipped_languages(project.locales_dir):
+    for code in codes:
         path = catalog_path(project.locales_dir, code, domain)
-        if domain != DOMAIN and not path.is_file():
+        if not path.is_file():
+            if domain == GALLERY:
+                continue
+            catalog, prefilled = _prefilled(project, code, domain, template)
+            if not check:
+                write_catalog(path, catalog)
+            results.append(Updated(path, True, added=len(template) - prefilled,
+                                   fuzzy=prefilled))
             continue
         loaded = load_catalog(path, code)
         before = _content(loaded.catalog)
@@ -304,3 +286,68 @@ def _merge_all(project: Project, codes: Iterable[str], domain: str, template: Ca
         results.append(Updated(path, changed, counts.added, counts.fuzzy, counts.obsolete,
                                counts.revived))
     return results
+
+
+def _prefilled(project: Project, code: str, domain: str,
+               template: Catalog) -> tuple[Catalog, int]:
+    """A new domain's catalog for ``code``: what other domains translate, as fuzzy."""
+    known: dict[object, Message] = {}
+    others = sorted(project.locales_dir.glob(f"{code}/LC_MESSAGES/*.po"))
+    if not others:
+        raise CatalogError(f"no catalogs for {code!r}; create them with: python generate.py"
+                           f" init {code}", path=project.locales_dir / code)
+    first = load_catalog(others[0], code)
+    for path in others:
+        for message in load_catalog(path, code).messages():
+            if not message.fuzzy and all(message_strings(message)):
+                known.setdefault((message.id, message.context), message)
+    header = first.catalog
+    catalog = _new_catalog(template, code, str(first.language.locale.english_name), domain,
+                           dt.date.today())
+    catalog.mime_headers = list(header.mime_headers)  # the language's own header fields
+    catalog.extra_headers = list(  # type: ignore[attr-defined]
+        getattr(header, "extra_headers", []))
+    prefilled = 0
+    for message in catalog:
+        source = known.get((message.id, message.context)) if message.id else None
+        if source is not None:
+            message.string = source.string
+            message.flags.add("fuzzy")
+            prefilled += 1
+    return catalog, prefilled
+
+
+def migrate(project: Project) -> list[Path]:
+    """Split each language's single ``handouts.po`` into one catalog per domain.
+
+    Every message goes to the domain of each template that prints it (so a
+    message both a handout and a partial print goes to both), with its
+    translation, comments, flags and previous msgid; entries without a
+    location (obsolete ones) go to every handout's catalog. Header fields are
+    copied unchanged. The English catalog, which only repeats the templates,
+    is removed. Returns the files written.
+    """
+    written: list[Path] = []
+    handouts = domains(project.templates_dir)[1:]
+    for old in sorted(project.locales_dir.glob(f"*/LC_MESSAGES/{LEGACY}.po")):
+        code = old.parent.parent.name
+        loaded = load_catalog(old, code)
+        if code != SOURCE_LANGUAGE:
+            for domain in domains(project.templates_dir):
+                part = copy.deepcopy(loaded.catalog)
+                part.domain = domain
+                for message in list(part):
+                    where = {domain_of(f.removeprefix("templates/")) for f, _ in
+                             message.locations}
+                    if message.id and domain not in (where or set(handouts)):
+                        part.delete(message.id, context=message.context)
+                if domain not in handouts:
+                    part.obsolete.clear()
+                path = catalog_path(project.locales_dir, code, domain)
+                write_catalog(path, part)
+                written.append(path)
+        old.unlink()
+    legacy_pot = project.pot_path(LEGACY)
+    if written and legacy_pot.is_file() and LEGACY not in handouts:
+        legacy_pot.unlink()
+    return written

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pdfread import squash, text
+from texts import po_of
 
 from handouts.build import BuildOptions, build
 from handouts.catalog import catalog_path, load_catalog
@@ -20,7 +21,7 @@ TITLE = "How Stockholm syndrome is treated"
 
 def edit(project: Project, code: str, msgid: str, new: str) -> Path:
     """Change one translation the way a translator's editor would: rewrite the .po."""
-    path = catalog_path(project.locales_dir, code)
+    path = po_of(project, code, msgid)
     loaded = load_catalog(path)
     loaded.catalog[msgid].string = new
     write_catalog(path, loaded.catalog)

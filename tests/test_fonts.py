@@ -9,9 +9,10 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from pdfread import fonts, notdef_glyphs
+from texts import leaflet
 
-from handouts.catalog import catalog_path, load_catalog
 from handouts.pdf import PDF_VARIANT, Renderer
+from handouts.project import Project
 from handouts.render import PAPERS, make_environment, render_html
 
 ROOT = Path(__file__).parent.parent
@@ -23,7 +24,7 @@ def document(code: str) -> object:
     from weasyprint import HTML
 
     renderer = Renderer(ROOT / "templates", ROOT / "templates" / "print.css")
-    loaded = load_catalog(catalog_path(ROOT / "locales", code))
+    loaded = leaflet(Project(ROOT), code)
     html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
                        loaded, loaded.language, PAPERS["a4"])
     return HTML(string=html, base_url=renderer.base_url, url_fetcher=renderer.fetcher).render(

@@ -8,9 +8,10 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from pdfread import DOCUMENT_SHARE, chunks, lang, shows, squash, text
+from texts import leaflet
 
 from handouts.build import BuildOptions, BuildReport, build, output_path
-from handouts.catalog import SOURCE_LANGUAGE, catalog_path, load_catalog
+from handouts.catalog import SOURCE_LANGUAGE
 from handouts.project import Project
 
 ROOT = Path(__file__).parent.parent
@@ -84,8 +85,8 @@ def test_bilingual_has_every_english_and_translated_message(
         formats: tuple[Path, BuildReport], code: str) -> None:
     path = output_path(formats[0], code, HANDOUT, "a4", "bilingual")
     body = squash(text(path))
-    english = load_catalog(catalog_path(ROOT / "locales", SOURCE_LANGUAGE))
-    translated = load_catalog(catalog_path(ROOT / "locales", code))
+    english = leaflet(Project(ROOT), SOURCE_LANGUAGE)
+    translated = leaflet(Project(ROOT), code)
     # Page numbers are in the patient's language only; RTL pages extract mixed runs
     # in visual order, so English is compared word by word there.
     shown = [m for m in english.messages() if m.id not in HIDDEN | {PAGE_LABEL}]

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 from pdfread import DOCUMENT_SHARE, fonts, lang, metadata, page_sizes_mm, shows, squash, text
+from texts import leaflet
 
 from handouts.build import BuildReport
 from handouts.catalog import (
     SOURCE_LANGUAGE,
-    catalog_path,
-    load_catalog,
     shipped_languages,
 )
 from handouts.project import Project
@@ -52,7 +51,7 @@ def test_pages_lang_title(built: tuple[Path, BuildReport], project: Project, cod
         assert width == pytest.approx(PAPERS[paper][0], abs=0.2)
         assert height == pytest.approx(PAPERS[paper][1], abs=0.2)
     assert lang(path) == code.replace("_", "-")
-    translations = load_catalog(catalog_path(project.locales_dir, code)).translations
+    translations = leaflet(project, code).translations
     meta = metadata(path)
     assert meta["/Title"] == translations.gettext("How Stockholm syndrome is treated")
     assert meta["/Subject"] == translations.gettext(next(iter(METADATA_ONLY)))
@@ -63,7 +62,7 @@ def test_pages_lang_title(built: tuple[Path, BuildReport], project: Project, cod
 @pytest.mark.parametrize("code", SHIPPED)
 def test_every_message_is_in_the_pdf(built: tuple[Path, BuildReport], project: Project,
                                       code: str) -> None:
-    loaded = load_catalog(catalog_path(project.locales_dir, code))
+    loaded = leaflet(project, code)
     body = squash(text(pdf(built[0], code, "a4")))
     shown = [m for m in loaded.messages() if m.id not in CONDITIONAL | METADATA_ONLY
              and not (code == SOURCE_LANGUAGE and m.id.startswith("Translation "))]
@@ -78,7 +77,7 @@ def test_every_message_is_in_the_pdf(built: tuple[Path, BuildReport], project: P
 def test_no_english_paragraph_in_translation(built: tuple[Path, BuildReport],
                                              project: Project, code: str) -> None:
     body = squash(text(pdf(built[0], code, "a4")))
-    english = load_catalog(catalog_path(project.locales_dir, SOURCE_LANGUAGE))
+    english = leaflet(project, SOURCE_LANGUAGE)
     leaked = [m.id for m in english.messages()
               if len(m.id) > 30 and "%(" not in m.id and squash(m.id) in body]
     assert leaked == []
@@ -92,7 +91,7 @@ def test_script_fonts(built: tuple[Path, BuildReport], code: str) -> None:
 
 def test_unreviewed_translation_says_so(built: tuple[Path, BuildReport], project: Project) -> None:
     for code in SHIPPED:
-        loaded = load_catalog(catalog_path(project.locales_dir, code))
+        loaded = leaflet(project, code)
         note = loaded.translations.gettext("Translation not yet professionally reviewed.")
         body = squash(text(pdf(built[0], code, "a4")))
         if code == SOURCE_LANGUAGE:

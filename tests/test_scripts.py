@@ -7,9 +7,10 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from pdfread import chunks, fonts, lang, notdef_glyphs, squash, text
+from texts import leaflet
 
 from handouts.build import BuildOptions, BuildReport, build
-from handouts.catalog import catalog_path, load_catalog, shipped_languages
+from handouts.catalog import shipped_languages
 from handouts.project import Project
 from handouts.pseudo import pseudo_text
 
@@ -55,7 +56,7 @@ def test_script_family(built: tuple[Path, BuildReport], project: Project, family
     assert lang(path) == code.replace("_", "-")
     assert any(name.replace("-", "").startswith(font.rstrip("-")) for name in fonts(path))
     assert_direction(path, direction)
-    title = load_catalog(catalog_path(project.locales_dir, code)).translations.gettext(
+    title = leaflet(project, code).translations.gettext(
         "How Stockholm syndrome is treated")
     body = squash(text(path))
     if exact:
@@ -87,7 +88,7 @@ def test_urdu_in_nastaliq_when_the_clinic_asks(tmp_path: Path, paper: str) -> No
     path = tmp_path / "ur" / f"{HANDOUT}-{paper}.pdf"
     assert_direction(path, "rtl")
     # Nastaliq's text layer loses whole letters (see pdfread): half the words, at least.
-    catalog = load_catalog(catalog_path(ROOT / "locales", "ur"))
+    catalog = leaflet(Project(ROOT), "ur")
     words = [w for m in catalog.messages() if isinstance(m.string, str)
              for w in chunks(m.string, by_word=True)]
     body = squash(text(path))

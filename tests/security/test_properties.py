@@ -12,12 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdfread import squash
 from pypdf import PdfReader
+from texts import leaflet
 
-from handouts.build import gate
-from handouts.catalog import Language, catalog_path, load_catalog
+from handouts.catalog import Language
+from handouts.check import ERROR, check_catalog
 from handouts.clinic import load_clinic
-from handouts.errors import HandoutError
+from handouts.errors import CatalogError, HandoutError
+from handouts.gate import leaflet_text
 from handouts.pdf import Renderer
+from handouts.project import Project
 from handouts.render import PAPERS, make_environment, render_html
 
 ROOT = Path(__file__).parent.parent.parent
@@ -41,11 +44,14 @@ def pdf_text(data: bytes, tmp: Path) -> str:
 
 
 def render_translation(renderer: Renderer, text: str) -> bytes:
-    loaded = load_catalog(catalog_path(ROOT / "locales", "es"))
+    loaded, _ = leaflet_text(ROOT / "locales", ROOT / "templates", "es",
+                             "stockholm-syndrome-treatment")
+    assert loaded is not None
     loaded.catalog[MESSAGE].string = text
-    decision = gate(loaded, allow_incomplete=False)  # CatalogError: a clean refusal
+    if any(p.severity == ERROR for p in check_catalog(loaded)):
+        raise CatalogError("refused by the checks")  # the gate's clean refusal
     html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
-                       loaded, loaded.language, PAPERS["a4"], english_for=decision.english_for)
+                       loaded, loaded.language, PAPERS["a4"])
     return renderer.render(html)[0]
 
 
@@ -77,7 +83,7 @@ def render_clinic(renderer: Renderer, tmp_path: Path, name: str) -> bytes | None
     path.write_text(f"name = {json.dumps(name)}\n", "utf-8")
     try:
         clinic = load_clinic(path)
-        english = load_catalog(catalog_path(ROOT / "locales", "en"))
+        english = leaflet(Project(ROOT), "en")
         language: Language = english.language
         html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
                            english, language, PAPERS["letter"], clinic=clinic)

@@ -87,6 +87,11 @@ class BuildReport:
     def ok(self) -> bool:
         return not self.failures
 
+    def fail(self, error: HandoutError) -> None:
+        """Record a failure once: a broken shared catalog refuses every handout alike."""
+        if str(error) not in map(str, self.failures):
+            self.failures.append(error)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -207,7 +212,8 @@ class _Worker:
             message = loaded.message_containing(exc.char)
             where = f" in the translation of {excerpt(str(message.id))}" if message else ""
             raise MissingGlyphError(f"{exc.message}{where}; remove the character or install a"
-                                    " font that has it", char=exc.char, path=loaded.path,
+                                    " font that has it", char=exc.char,
+                                    path=loaded.path_of(message) if message else loaded.path,
                                     line=message.lineno if message else None,
                                     language=language.code) from None
         if pages > PAGE_BUDGET[job.fmt]:
@@ -331,7 +337,8 @@ def build(project: Project, options: BuildOptions,
         try:
             gallery_lang = cat.resolve_language(options.gallery_lang,
                                                 cat.shipped_languages(project.locales_dir))
-            report.gallery = write_gallery(project, options.out, gallery_lang)
+            report.gallery = write_gallery(project, options.out, gallery_lang,
+                                           options.allow_incomplete)
         except HandoutError as exc:
             report.failures.append(exc)
     return report
@@ -360,7 +367,7 @@ def _plan_documents(project: Project, options: BuildOptions, plan: Plan,
     try:
         base.update(_catalog_bytes(project, code, handout))
     except HandoutError as exc:
-        report.failures.append(exc)
+        report.fail(exc)
         return []
     jobs = []
     for paper in plan.papers:
@@ -393,7 +400,7 @@ def _plan_documents(project: Project, options: BuildOptions, plan: Plan,
         return []
     if decision.status == FAILED:
         assert decision.error is not None
-        report.failures.append(decision.error)
+        report.fail(decision.error)
         return []
     return [replace(job, gate=decision) for job in jobs if job not in fresh]
 

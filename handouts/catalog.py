@@ -141,6 +141,13 @@ class LoadedCatalog:
     lines: dict[object, int] = field(default_factory=dict)
     # What GNU msgfmt --check refuses beyond syntax: (line, message). Blocks publication.
     gnu_problems: list[tuple[int, str]] = field(default_factory=list)
+    # A leaflet's merged text: the file each (msgid, msgctxt) came from, when not ``path``.
+    origins: dict[object, Path] = field(default_factory=dict)
+
+    def path_of(self, message: Message) -> Path:
+        """The file that holds ``message``."""
+        key = (message.id if isinstance(message.id, str) else message.id[0], message.context)
+        return self.origins.get(key, self.path)
 
     def messages(self) -> Iterable[Message]:
         """The real messages, without the header entry."""

@@ -171,29 +171,41 @@ def _report_json(result: BuildReport, seconds: float, strict: bool) -> dict[str,
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def languages_command(project: Project, as_json: bool) -> None:
-    """Shipped languages: native name, direction, and which handouts publish."""
+    """Shipped languages: native name, direction, and each handout's status."""
     codes = cat.shipped_languages(project.locales_dir)
-    cells = matrix(project.locales_dir, project.templates_dir, codes,
-                   handout_names(project.templates_dir))
+    names = handout_names(project.templates_dir)
+    cells = matrix(project.locales_dir, project.templates_dir, codes, names)
+    rows: list[dict[str, object]] = []
+    for code in codes:
+        try:
+            language = cat.Language(code=code, locale=cat.parse_locale(code))
+            name, direction = language.native_name, language.direction
+        except HandoutError:
+            name = direction = "-"
+        rows.append({"language": code, "name": name, "direction": direction,
+                     "handouts": [as_row(d) for d in cells if d.language == code]})
     if as_json:
-        click.echo(json.dumps([as_row(d) for d in cells], indent=2, ensure_ascii=False))
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        rows = []
-        for code in codes:
-            mine = [d for d in cells if d.language == code]
-            try:
-                language = cat.Language(code=code, locale=cat.parse_locale(code))
-                name, direction = language.native_name, language.direction
-            except HandoutError:
-                name = direction = "-"
-            broken = [d for d in mine if d.status == FAILED]
-            published = sum(d.publishes for d in mine)
-            state = (f"broken: {broken[0].error}" if broken else
-                     f"{published} of {len(mine)} handout(s) published")
-            rows.append((code, name, direction, state))
-        _echo_table(rows)
+        table = [("language", "name", "direction", *names)]
+        for row in rows:
+            mine = row["handouts"]
+            assert isinstance(mine, list)
+            broken = next((c["error"] for c in mine if c["error"]), None)
+            table.append((str(row["language"]), str(row["name"]), str(row["direction"]),
+                          *([f"broken: {broken}"] if broken else [_cell(c) for c in mine])))
+        _echo_table(table)
     if any(d.status == FAILED for d in cells):
         raise click.exceptions.Exit(1)
+
+
+def _cell(row: dict[str, object]) -> str:
+    """One handout in one language, e.g. "published 30/30, reviewed"."""
+    text = f"{row['status']} {row['translated']}/{row['total']}"
+    if row["fuzzy"]:
+        text += f", {row['fuzzy']} fuzzy"
+    return text + (", source" if row["language"] == cat.SOURCE_LANGUAGE else
+                   ", reviewed" if row["reviewed"] else "")
 
 
 @cli.command("extract")
@@ -363,10 +375,15 @@ def stats_command(project: Project, languages: tuple[str, ...], handouts: tuple[
                 "status", "reviewed")
         _echo_table([("language", "handout", "translated", "fuzzy", "untranslated", "%",
                       "status", "reviewed")] + [
-            tuple(str(r[k]) for k in keys) if not r["error"] else
+            (*(str(r[k]) for k in keys[:-1]), _reviewed(r)) if not r["error"] else
             (str(r["language"]), str(r["handout"]), f"broken: {r['error']}") for r in rows])
     if broken:
         raise click.exceptions.Exit(1)
+
+
+def _reviewed(row: dict[str, object]) -> str:
+    return ("source" if row["language"] == cat.SOURCE_LANGUAGE else
+            "yes" if row["reviewed"] else "no")
 
 
 def _width(text: str) -> int:

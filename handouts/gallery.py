@@ -30,6 +30,7 @@ THUMB_WIDTH = 240  # pixels
 
 @dataclass(frozen=True)
 class Entry:
+    handout: str
     language: str
     tag: str
     direction: str
@@ -75,11 +76,30 @@ def _thumbnail(pdf: Path, png: Path) -> tuple[int, int, str]:
     return THUMB_WIDTH, height, title
 
 
-def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAGE) -> Path:
-    """Write ``OUT/index.html`` listing every leaflet in ``out``; return its path."""
+@dataclass(frozen=True)
+class Status:
+    """One handout in one language, for the gallery's status table."""
+
+    language: str
+    tag: str
+    direction: str
+    native_name: str
+    status: str  # published, draft, held back, failed
+    percent: int
+    reviewed: bool
+
+
+def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAGE,
+                  allow_incomplete: bool = False) -> Path:
+    """Write ``OUT/index.html``: every leaflet in ``out`` that the current content
+    publishes, and each handout's status per shipped language; return its path."""
     import pypdfium2
 
     handouts = handout_names(project.templates_dir)
+    codes = cat.shipped_languages(project.locales_dir)
+    decisions = {(d.language, d.handout): d for d in (
+        decide(project.locales_dir, project.templates_dir, code, handout, allow_incomplete)
+        for code in codes for handout in handouts)}
     entries: list[Entry] = []
     for pdf in sorted(out.glob("*/*.pdf")):
         parsed = _parse(pdf.stem, handouts)
@@ -87,8 +107,8 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
         if parsed is None or code in PSEUDO:
             continue
         # Only what the current content publishes is listed, with its status.
-        decision = decide(project.locales_dir, project.templates_dir, code, parsed[0])
-        if not decision.publishes:
+        decision = decisions.get((code, parsed[0]))
+        if decision is None or not decision.publishes:
             continue
         try:
             language = _language(code)
@@ -101,11 +121,28 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
         except pypdfium2.PdfiumError:
             continue  # not a readable PDF (e.g. left by another program): not listed
         entries.append(Entry(
-            language=code, tag=language.tag, direction=language.direction,
+            handout=parsed[0], language=code, tag=language.tag, direction=language.direction,
             native_name=language.native_name, title=title, paper=parsed[1], fmt=parsed[2],
             href=f"{code}/{pdf.name}", thumbnail=f"{THUMBNAILS}/{code}/{pdf.stem}.png",
             thumb_width=width, thumb_height=height, percent=round(decision.counts.percent),
             review=review))
+
+    listed = {out / e.thumbnail for e in entries}
+    for png in (out / THUMBNAILS).glob("*/*.png"):
+        if png not in listed:
+            png.unlink(missing_ok=True)  # its leaflet was withdrawn or removed
+
+    status: dict[str, list[Status]] = {handout: [] for handout in handouts}
+    titles = {handout: handout for handout in handouts} | {
+        e.handout: e.title for e in entries if e.language == cat.SOURCE_LANGUAGE}
+    for (code, handout), decision in decisions.items():
+        try:
+            language = _language(code)
+        except HandoutError:
+            continue
+        status[handout].append(Status(
+            code, language.tag, language.direction, language.native_name, decision.status,
+            round(decision.counts.percent), decision.reviewed))
 
     ui_catalog = _ui_catalog(project, ui_code)
     ui_language = ui_catalog.language if ui_catalog else _language(cat.SOURCE_LANGUAGE)
@@ -113,7 +150,8 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
     languages = sorted({(e.language, e.native_name) for e in entries})
     formats = [f for f in FORMATS if any(e.fmt == f for e in entries)]
     html = make_environment(project.templates_dir).get_template("gallery/index.html").render(
-        ui=ui_language, entries=entries, languages=languages, formats=formats,
+        ui=ui_language, entries=entries, languages=languages, formats=formats, status=status,
+        titles=titles,
         gettext=text.gettext, ngettext=text.ngettext, pgettext=text.pgettext)
     target = out / INDEX
     write_atomic(target, html)

@@ -96,12 +96,14 @@ def leaflet_text(locales_dir: Path, templates_dir: Path, code: str, handout: str
     merged = PoCatalog(locale=code, charset="utf-8")
     merged.mime_headers = list(first.catalog.mime_headers)
     lines: dict[object, int] = {}
+    origins: dict[object, Path] = {}
     for message in messages:
         catalog = loaded[message.domain]
         entry = catalog.catalog.get(message.key[0], message.key[1]) if catalog else None
-        if entry is not None and entry.id == message.msgid:
+        if catalog is not None and entry is not None and entry.id == message.msgid:
             merged[entry.id] = entry
             lines[message.key] = entry.lineno or 0
+            origins[message.key] = catalog.path
     own = loaded.get(handout) or first
     assert own is not None
     entries = [m for m in merged if m.id]
@@ -111,7 +113,8 @@ def leaflet_text(locales_dir: Path, templates_dir: Path, code: str, handout: str
     review = covering(load_reviews(locales_dir, code), entries) if finished else Review(False)
     revised = [c.language.revised for c in loaded.values() if c and c.language.revised]
     language = replace(own.language, review=review, revised=max(revised, default=None))
-    return LoadedCatalog(own.path, merged, own.headers, language, lines), loaded
+    return LoadedCatalog(own.path, merged, own.headers, language, lines,
+                         origins=origins), loaded
 
 
 def _status(message: Printed, catalog: LoadedCatalog | None) -> tuple[str, Message | None]:
@@ -128,7 +131,7 @@ def decide(locales_dir: Path, templates_dir: Path, code: str, handout: str,
     """The gate for one (language, handout); never raises for a catalog's problems."""
     if code == SOURCE_LANGUAGE:
         total = len(printed(templates_dir, handout))
-        return Decision(code, handout, PUBLISH, Counts(total, total), reviewed=True)
+        return Decision(code, handout, PUBLISH, Counts(total, total))  # the source text
     try:
         merged, loaded = leaflet_text(locales_dir, templates_dir, code, handout)
     except HandoutError as exc:
@@ -170,7 +173,8 @@ def decide(locales_dir: Path, templates_dir: Path, code: str, handout: str,
         return Decision(code, handout, FAILED, tally, error=CatalogError(
             f"not published: {len(errors)} error(s) in the translation of {handout}; first,"
             f" line {first.line}: {excerpt(first.msgid)}: {first.reason}. Run: python"
-            f" generate.py check --lang {code}", path=first.path, language=code))
+            f" generate.py check --lang {code} --handout {handout}", path=first.path,
+            language=code))
     path = own.path if own else catalog_path(locales_dir, code, handout)
     examples = ", ".join(excerpt(m) for m in unfinished[:LISTED])
     return Decision(code, handout, HELD, tally, unfinished=tuple(unfinished),

@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pdfread import squash, text
-from texts import po_of
+from texts import HANDOUT, leaflet, po_of
 
 from handouts.build import BuildOptions, build
-from handouts.catalog import catalog_path, load_catalog
+from handouts.catalog import load_catalog
 from handouts.project import Project
 from handouts.sync import write_catalog
 
 DATA = Path(__file__).parent / "data"
 TITLE = "How Stockholm syndrome is treated"
+
+
+def one(**options: Any) -> BuildOptions:
+    """Options for a build of the first handout only."""
+    return BuildOptions(handouts=(HANDOUT,), **options)
 
 
 def edit(project: Project, code: str, msgid: str, new: str) -> Path:
@@ -30,7 +36,7 @@ def edit(project: Project, code: str, msgid: str, new: str) -> Path:
 
 def test_same_inputs_same_bytes(tmp_path: Path, project: Project) -> None:
     for run in ("one", "two"):
-        report = build(project, BuildOptions(out=tmp_path / run, languages=("en", "ar")))
+        report = build(project, one(out=tmp_path / run, languages=("en", "ar")))
         assert report.ok, report.failures
     for code in ("en", "ar"):
         name = Path(code) / "stockholm-syndrome-treatment-a4.pdf"
@@ -40,7 +46,7 @@ def test_same_inputs_same_bytes(tmp_path: Path, project: Project) -> None:
 def test_translator_edit_reaches_pdf_without_extra_step(tmp_path: Path,
                                                         project_copy: Project) -> None:
     edit(project_copy, "es", TITLE, "Título cambiado por la traductora")
-    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",)))
+    report = build(project_copy, one(out=tmp_path / "out", languages=("es",)))
     assert report.ok, report.failures
     assert not list(project_copy.locales_dir.rglob("*.mo"))
     body = text(report.written[0].path)
@@ -51,7 +57,7 @@ def test_character_without_font_fails_that_language_only(tmp_path: Path,
                                                          project_copy: Project) -> None:
     path = edit(project_copy, "es", "Get help now", "Pida ayuda \ue000 ahora")
     line = load_catalog(path).lines[("Get help now", None)]
-    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es", "en")))
+    report = build(project_copy, one(out=tmp_path / "out", languages=("es", "en")))
     assert [w.language for w in report.written] == ["en"]
     assert [str(f) for f in report.failures] == [
         f"{path}:{line}: [es] no installed font has U+E000 ('\\ue000') in the translation of"
@@ -71,7 +77,7 @@ def test_missing_glyphs_do_not_depend_on_weasyprint_log_wording(
     logger = logging.getLogger("weasyprint")
     logger.addFilter(reworded)
     try:
-        report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",)))
+        report = build(project_copy, one(out=tmp_path / "out", languages=("es",)))
     finally:
         logger.removeFilter(reworded)
     assert [f.message for f in report.failures] == [
@@ -83,24 +89,25 @@ def test_missing_glyphs_do_not_depend_on_weasyprint_log_wording(
 def test_gate_refuses_untranslated_and_allow_incomplete_shows_banner(
         tmp_path: Path, project_copy: Project) -> None:
     path = edit(project_copy, "es", TITLE, "")
-    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",)))
-    assert report.written == []
-    assert [str(f) for f in report.failures] == [
-        f'{path}: [es] not published: 1 untranslated and 0 fuzzy message(s), e.g. "{TITLE}".'
-        " Translate them, or build a draft with --allow-incomplete"]
+    report = build(project_copy, one(out=tmp_path / "out", languages=("es",)))
+    assert report.written == [] and report.failures == []
+    assert [(d.language, d.handout, d.counts.untranslated, str(d.error)) for d in report.held] == [
+        ("es", HANDOUT, 1, f'{path}: [es] held back: {HANDOUT} has 1 untranslated and 0 fuzzy'
+         f' message(s), e.g. "{TITLE}". See them with: python generate.py check --lang es'
+         f" --handout {HANDOUT}")]
 
-    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",),
+    report = build(project_copy, one(out=tmp_path / "out", languages=("es",),
                                               allow_incomplete=True))
     assert report.ok, report.failures
     body = text(report.written[0].path)
-    banner = load_catalog(path).translations.gettext(
+    banner = leaflet(project_copy, "es").translations.gettext(
         "Incomplete translation: some text is shown in English.")
     assert squash(banner) in squash(body)
     assert TITLE in body  # English fills the gap, visibly flagged
 
 
 def test_generic_leaflet_names_no_country_number(tmp_path: Path, project: Project) -> None:
-    report = build(project, BuildOptions(out=tmp_path, languages=("en",)))
+    report = build(project, one(out=tmp_path, languages=("en",)))
     body = text(report.written[0].path)
     assert "Call your local emergency number" in body
     assert "911" not in body and "112" not in body and "999" not in body
@@ -108,7 +115,7 @@ def test_generic_leaflet_names_no_country_number(tmp_path: Path, project: Projec
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_html_preview_written_beside_pdf(tmp_path: Path, project: Project, paper: str) -> None:
-    report = build(project, BuildOptions(out=tmp_path, languages=("ar",), papers=(paper,),
+    report = build(project, one(out=tmp_path, languages=("ar",), papers=(paper,),
                                          html=True))
     html = report.written[0].path.with_suffix(".html").read_text("utf-8")
     assert '<html lang="ar" dir="rtl" class="standard">' in html
@@ -125,14 +132,14 @@ def test_gate_refuses_check_errors_and_draft_falls_back_to_english(
         tmp_path: Path, project_copy: Project) -> None:
     path = edit(project_copy, "es", "Get help now", "Busque ayuda 100 % ya")
     line = load_catalog(path).lines[("Get help now", None)]
-    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",)))
+    report = build(project_copy, one(out=tmp_path / "out", languages=("es",)))
     assert report.written == []
     assert [str(f) for f in report.failures] == [
-        f'{path}: [es] not published: 1 error(s) in the catalog; first, line {line}: "Get help'
-        ' now": a stray "%" would crash the build; write "%%" for a literal percent sign.'
-        " Run: python generate.py check es"]
+        f"{path}: [es] not published: 1 error(s) in the translation of {HANDOUT}; first, line"
+        f' {line}: "Get help now": a stray "%" would crash the build; write "%%" for a literal'
+        f" percent sign. Run: python generate.py check --lang es --handout {HANDOUT}"]
 
-    report = build(project_copy, BuildOptions(out=tmp_path / "out", languages=("es",),
+    report = build(project_copy, one(out=tmp_path / "out", languages=("es",),
                                               allow_incomplete=True))
     assert report.ok, report.failures
     pages = page_texts(report.written[0].path)
@@ -140,20 +147,3 @@ def test_gate_refuses_check_errors_and_draft_falls_back_to_english(
     assert len(pages) == 2 and all(banner in page for page in pages)
     assert squash("Get help now") in pages[0]
     assert "100%ya" not in "".join(pages)
-
-
-def test_reviewed_translation_names_reviewer_and_date(tmp_path: Path,
-                                                      project_copy: Project) -> None:
-    path = catalog_path(project_copy.locales_dir, "es")
-    header = path.read_text("utf-8")
-    header = header.replace('"X-Review-Status: unreviewed\\n"', '"X-Review-Status: reviewed\\n"')
-    header = header.replace('"X-Reviewed-By: \\n"', '"X-Reviewed-By: Ana Ruiz, CoreCHI\\n"')
-    header = header.replace('"X-Review-Date: \\n"', '"X-Review-Date: 2026-12-01\\n"')
-    path.write_text(header, "utf-8")
-    report = build(project_copy, BuildOptions(out=tmp_path, languages=("es",)))
-    body = squash(text(report.written[0].path))
-    assert squash("Ana Ruiz, CoreCHI") in body and squash("1 de diciembre de 2026") in body
-    note = load_catalog(path).translations.gettext("Translation not yet professionally reviewed.")
-    assert squash(note) not in body
-
-

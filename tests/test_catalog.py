@@ -33,13 +33,17 @@ def test_stats_do_not_count_fuzzy_as_translated(tmp_path: Path) -> None:
     assert loaded.translations.gettext("Get help now") == "Pida ayuda ahora"
 
 
-def test_review_and_revision_from_header(tmp_path: Path) -> None:
-    language = load_catalog(as_es(tmp_path, "good.po")).language
-    assert language.revised == dt.date(2026, 11, 20)
-    assert language.review is not None
-    assert language.review.reviewed
-    assert language.review.reviewer == "Ana Ruiz, CoreCHI"
-    assert language.review.date == dt.date(2026, 11, 21)
+def test_revision_from_header_and_self_declared_review_ignored(tmp_path: Path) -> None:
+    loaded = load_catalog(as_es(tmp_path, "good.po"))
+    assert loaded.language.revised == dt.date(2026, 11, 20)
+    # The header says "reviewed", but a file cannot vouch for itself: reviews.json does.
+    assert loaded.headers["X-Review-Status"] == "reviewed"
+    assert loaded.language.review is not None and not loaded.language.review.reviewed
+    from handouts.check import check_catalog
+
+    assert ("X-Review-Status: reviewed in the header is ignored; a reviewer signs off with:"
+            ' python generate.py review es --by "NAME, CREDENTIAL"') in [
+        p.reason for p in check_catalog(loaded) if p.line == 1]
 
 
 @pytest.mark.parametrize(("name", "message"), [

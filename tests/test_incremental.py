@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from texts import HANDOUT
 
 from handouts.build import BuildOptions, build
 from handouts.catalog import catalog_path
@@ -21,7 +22,8 @@ LANGS = ("en", "es", "ar")
 
 
 def options(out: Path, **extra: object) -> BuildOptions:
-    return BuildOptions(out=out, languages=LANGS, papers=("a4", "letter"), **extra)  # type: ignore[arg-type]
+    return BuildOptions(out=out, languages=LANGS, papers=("a4", "letter"),  # type: ignore[arg-type]
+                        handouts=(HANDOUT,), **extra)
 
 
 def test_rebuild_only_what_changed(tmp_path: Path, project_copy: Project) -> None:
@@ -32,7 +34,7 @@ def test_rebuild_only_what_changed(tmp_path: Path, project_copy: Project) -> Non
     again = build(project_copy, options(out))
     assert again.written == [] and len(again.skipped) == 6
 
-    po = catalog_path(project_copy.locales_dir, "es")
+    po = catalog_path(project_copy.locales_dir, "es", "common")
     po.write_text(po.read_text("utf-8").replace("Busque ayuda ahora", "Pida ayuda ya"), "utf-8")
     after_catalog = build(project_copy, options(out))
     assert sorted(w.language for w in after_catalog.written) == ["es", "es"]
@@ -73,11 +75,12 @@ def test_noop_rebuild_does_not_import_weasyprint(tmp_path: Path) -> None:
     assert " weasyprint" in first.stderr
     second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     assert " weasyprint" not in second.stderr
-    assert second.stdout.splitlines()[-1] == f"Built 0 PDF(s) into {tmp_path}, 2 up to date."
+    assert second.stdout.splitlines()[-1] == f"Built 0 PDF(s) into {tmp_path}, 4 up to date."
 
 
 def test_json_and_quiet(tmp_path: Path) -> None:
-    args = ["--project", str(ROOT), "build", "--lang", "es", "--out", str(tmp_path)]
+    args = ["--project", str(ROOT), "build", "--lang", "es", "--out", str(tmp_path),
+            "--handout", HANDOUT]
     result = CliRunner().invoke(cli, [*args, "--json", "--jobs", "1"])
     assert result.exit_code == 0
     report = json.loads(result.stdout)
@@ -109,7 +112,8 @@ def test_worker_that_cannot_start_fails_cleanly(tmp_path: Path, project: Project
 
 def test_force_keeps_what_other_languages_recorded(tmp_path: Path, project: Project) -> None:
     assert len(build(project, options(tmp_path)).written) == 6
-    forced = build(project, BuildOptions(out=tmp_path, languages=("es",), force=True))
+    forced = build(project, BuildOptions(out=tmp_path, languages=("es",), force=True,
+                                         handouts=(HANDOUT,)))
     assert len(forced.written) == 1
     assert build(project, options(tmp_path)).written == []
 

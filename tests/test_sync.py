@@ -12,19 +12,21 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from handouts.catalog import catalog_path, load_catalog
-from handouts.errors import LanguageError, TemplateError
+from handouts.domains import domains
+from handouts.errors import CatalogError, LanguageError, TemplateError
 from handouts.project import Project
 from handouts.sync import Updated, extract, init, update
 
 HANDOUT = Path("templates/handouts/stockholm-syndrome-treatment.html")
-CHANGED = ("Get help now", "Get medical help now")
+DOMAIN = "stockholm-syndrome-treatment"
+CHANGED = ("Ways to treat it", "Ways to treat this")
 REMOVED = ("Family members: spend time with your loved one, be patient, and help them"
            " follow the treatment plan.")
 
 
 def leaflets(results: list[Updated]) -> list[Updated]:
     """The leaflet catalogs' results (update also merges the gallery's own catalogs)."""
-    return [r for r in results if r.path.name == "handouts.po"]
+    return [r for r in results if r.path.name == f"{DOMAIN}.po"]
 
 
 def edit_template(project: Project, old: str, new: str) -> None:
@@ -35,7 +37,7 @@ def edit_template(project: Project, old: str, new: str) -> None:
 
 
 def es(project: Project) -> Path:
-    return catalog_path(project.locales_dir, "es")
+    return catalog_path(project.locales_dir, "es", DOMAIN)
 
 
 def test_update_round_trip(project_copy: Project) -> None:
@@ -45,25 +47,26 @@ def test_update_round_trip(project_copy: Project) -> None:
                   '<li>{{ _("Keep this leaflet.") }}</li>')
 
     stale, results = update(project_copy, ["es"])
-    assert stale == [project_copy.pot_file]
+    assert stale == [project_copy.pot_path(DOMAIN)]
     assert [(r.added, r.fuzzy, r.obsolete, r.revived) for r in leaflets(results)] == [
         (1, 1, 1, 0)]
     text = es(project_copy).read_text("utf-8")
-    assert '#, fuzzy\n#| msgid "Get help now"\nmsgid "Get medical help now"\nmsgstr "Busque' in text
+    assert ('#, fuzzy\n#| msgid "Ways to treat it"\nmsgid "Ways to treat this"\nmsgstr "Formas'
+            in text)
     assert 'msgid "Keep this leaflet."\nmsgstr ""' in text
     assert '#~ msgid ""\n#~ "Family members:' in text
 
     # Stable: a second run changes nothing, and keeps the previous msgid.
     before = es(project_copy).read_bytes()
     stale, results = update(project_copy, ["es"])
-    assert not stale and not results[0].changed
+    assert not stale and not any(r.changed for r in results)
     assert es(project_copy).read_bytes() == before
 
     # The removed string comes back with its translation.
     edit_template(project_copy, '<li>{{ _("Keep this leaflet.") }}</li>',
                   f'<li>{{{{ _("{REMOVED}") }}}}</li>')
     _, results = update(project_copy, ["es"])
-    assert results[0].revived == 1
+    assert [r.revived for r in leaflets(results)] == [1]
     revived = load_catalog(es(project_copy)).catalog[REMOVED]
     assert revived.string == translation and not revived.fuzzy
     assert not load_catalog(es(project_copy)).catalog.obsolete.get(REMOVED)
@@ -81,20 +84,20 @@ def test_file_saved_by_gnu_msgmerge_is_not_rewritten(project_copy: Project,
                                                      tmp_path: Path) -> None:
     merged = tmp_path / "es.po"
     subprocess.run(["msgmerge", "--quiet", "-o", str(merged), str(es(project_copy)),
-                    str(project_copy.pot_file)], check=True)
+                    str(project_copy.pot_path(DOMAIN))], check=True)
     # A translator's editor might also wrap at a different width: same content.
     subprocess.run(["msgcat", "--width=60", "-o", str(es(project_copy)), str(merged)],
                    check=True)
     before = es(project_copy).read_bytes()
     stale, results = update(project_copy, ["es"])
-    assert not stale and not results[0].changed
+    assert not stale and not any(r.changed for r in results)
     assert es(project_copy).read_bytes() == before
 
 
 def test_our_layout_is_gnu_layout(project_copy: Project, tmp_path: Path) -> None:
     merged = tmp_path / "es.po"
     subprocess.run(["msgmerge", "--quiet", "-o", str(merged), str(es(project_copy)),
-                    str(project_copy.pot_file)], check=True)
+                    str(project_copy.pot_path(DOMAIN))], check=True)
     assert merged.read_bytes() == es(project_copy).read_bytes()
 
 
@@ -105,14 +108,15 @@ def test_stock_pybabel_extracts_the_same_messages(project: Project, tmp_path: Pa
                     "."], cwd=project.root, check=True, capture_output=True)
     with out.open("rb") as fh:
         theirs = {(m.id, m.context, " ".join(m.auto_comments)) for m in read_po(fh) if m.id}
-    ours = {(m.id, m.context, " ".join(m.auto_comments)) for m in extract(project) if m.id}
+    ours = {(m.id, m.context, " ".join(m.auto_comments))
+            for domain in domains(project.templates_dir) for m in extract(project, domain) if m.id}
     assert ours == theirs
 
 
 def test_extract_refuses_a_message_it_would_drop(project_copy: Project) -> None:
-    edit_template(project_copy, '_("Get help now")', "_(heading)")
+    edit_template(project_copy, '_("Ways to treat it")', "_(heading)")
     with pytest.raises(TemplateError) as info:
-        extract(project_copy)
+        extract(project_copy, DOMAIN)
     assert str(info.value).endswith(
         "_() needs literal strings, or the message is lost to translators; pass values as"
         " keyword arguments")
@@ -122,13 +126,15 @@ def test_extract_refuses_a_message_it_would_drop(project_copy: Project) -> None:
 def test_extract_reports_template_syntax_errors(project_copy: Project) -> None:
     edit_template(project_copy, "{% block content %}", "{% block content")
     with pytest.raises(TemplateError) as info:
-        extract(project_copy)
+        extract(project_copy, DOMAIN)
     assert "template syntax error" in str(info.value)
 
 
 def test_init_writes_a_correct_header(project_copy: Project) -> None:
-    path = init(project_copy, "fr-CA", translator="Ana <ana@example.org>")
-    assert path == catalog_path(project_copy.locales_dir, "fr_CA")
+    paths = init(project_copy, "fr-CA", translator="Ana <ana@example.org>")
+    assert paths == [catalog_path(project_copy.locales_dir, "fr_CA", domain)
+                     for domain in domains(project_copy.templates_dir)]
+    path = paths[-1]
     text = path.read_text("utf-8")
     assert '"Language: fr_CA\\n"' in text
     # init writes CLDR's rule, as the installed (locked) Babel has it.
@@ -136,10 +142,10 @@ def test_init_writes_a_correct_header(project_copy: Project) -> None:
     written = " ".join(load_catalog(path).headers["Plural-Forms"].split())
     assert written == f"nplurals={cldr.num_plurals}; plural={cldr.plural_expr};"
     assert '"Content-Type: text/plain; charset=UTF-8\\n"' in text
-    assert '"X-Review-Status: unreviewed\\n"' in text
+    assert "X-Review" not in text  # review is signed off in reviews.json, not declared here
     subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
     loaded = load_catalog(path)
-    assert loaded.stats.translated == 0 and loaded.stats.total > 30
+    assert loaded.stats.translated == 0 and loaded.stats.total > 15
 
 
 def test_init_rejects_unknown_code_and_suggests(project_copy: Project) -> None:
@@ -151,7 +157,7 @@ def test_init_rejects_unknown_code_and_suggests(project_copy: Project) -> None:
 
 def test_init_refuses_to_overwrite(project_copy: Project) -> None:
     shutil.copy(es(project_copy), es(project_copy).with_suffix(".bak"))
-    with pytest.raises(Exception, match="catalog already exists"):
+    with pytest.raises(CatalogError, match="catalog already exists"):
         init(project_copy, "es")
 
 

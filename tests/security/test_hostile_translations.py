@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from texts import HANDOUT, po_of
 
 from handouts.build import BuildOptions, build
-from handouts.catalog import catalog_path, load_catalog
+from handouts.catalog import LoadedCatalog, load_catalog
 from handouts.check import ERROR, check_message
 from handouts.project import Project
 from handouts.render import sanitize
@@ -88,12 +89,12 @@ MSGFMT_REFUSES = {
                          [(s, t) for s, t in HOSTILE if t in MSGFMT_REFUSES])
 def test_format_attacks_are_refused_even_as_drafts(tmp_path: Path, project_copy: Project,
                                                    source: str, translation: str) -> None:
-    path = catalog_path(project_copy.locales_dir, "es")
+    path = po_of(project_copy, "es", source)
     loaded = load_catalog(path)
     loaded.catalog[source].string = translation
     write_catalog(path, loaded.catalog)
     report = build(project_copy, BuildOptions(out=tmp_path / "draft", languages=("es",),
-                                              allow_incomplete=True))
+                                              allow_incomplete=True, handouts=(HANDOUT,)))
     assert report.written == []
     failure = report.failures[0]
     assert failure.path == path and failure.language == "es"
@@ -103,20 +104,24 @@ def test_format_attacks_are_refused_even_as_drafts(tmp_path: Path, project_copy:
 
 def test_forced_draft_with_every_attack_is_harmless(tmp_path: Path,
                                                     project_copy: Project) -> None:
-    path = catalog_path(project_copy.locales_dir, "es")
-    loaded = load_catalog(path)
+    edited: dict[Path, LoadedCatalog] = {}
     for source, translation in HOSTILE:
         if translation in MSGFMT_REFUSES:
             continue
-        # One catalog carries them all, on as many messages as we have sources.
+        # The catalogs carry them all, on as many messages as we have sources.
+        path = po_of(project_copy, "es", source)
+        loaded = edited.setdefault(path, load_catalog(path))
         loaded.catalog[source].string = translation
-    write_catalog(path, loaded.catalog)
+    for path, loaded in edited.items():
+        write_catalog(path, loaded.catalog)
 
-    refused = build(project_copy, BuildOptions(out=tmp_path / "refused", languages=("es",)))
+    refused = build(project_copy, BuildOptions(out=tmp_path / "refused", languages=("es",),
+                                               handouts=(HANDOUT,)))
     assert refused.written == [] and "not published" in str(refused.failures[0])
 
     report = build(project_copy, BuildOptions(out=tmp_path / "draft", languages=("es",),
-                                              allow_incomplete=True, html=True))
+                                              allow_incomplete=True, html=True,
+                                              handouts=(HANDOUT,)))
     assert report.ok, report.failures
     pdf = report.written[0].path
     html = pdf.with_suffix(".html").read_text("utf-8")

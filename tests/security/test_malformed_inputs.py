@@ -20,7 +20,7 @@ HEADER = ('msgid ""\nmsgstr ""\n"Language: es\\n"\n"Content-Type: text/plain; ch
 
 
 def po(project: Path, body: str | bytes) -> Path:
-    path = project / "locales" / "es" / "LC_MESSAGES" / "handouts.po"
+    path = project / "locales" / "es" / "LC_MESSAGES" / f"{HANDOUT}.po"
     path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
     return path
 
@@ -65,12 +65,12 @@ CASES: dict[str, tuple[Setup, str]] = {
     "po-binary": (lambda p: (po(p, bytes(range(256))), [])[1],
                   "Failed: {po}:2: [es] not valid UTF-8; save the file as UTF-8"),
     "po-directory": (lambda p: (po(p, "").unlink(), po(p, "").parent.joinpath(
-        "handouts.po").unlink(), (p / "locales/es/LC_MESSAGES/handouts.po").mkdir(), [])[3],
+        f"{HANDOUT}.po").unlink(), (p / f"locales/es/LC_MESSAGES/{HANDOUT}.po").mkdir(), [])[3],
                      "Failed: {po}: [es] not a regular file; a catalog must be a .po text"
                      " file"),
     "no-locales": (lambda p: (shutil.rmtree(p / "locales"), [])[1],
                    "Error: {project}/locales: no catalogs found; expected"
-                   " locales/<lang>/LC_MESSAGES/handouts.po"),
+                   " locales/<lang>/LC_MESSAGES/<domain>.po"),
     "unknown-lang": (lambda p: ["--lang", "xx-YY"], "Error: unknown language code 'xx-YY'"),
     "clinic-missing": (lambda p: ["--clinic", str(p / "nope.toml")],
                        "Error: {project}/nope.toml: cannot read clinic file: No such file or"
@@ -110,11 +110,12 @@ CASES: dict[str, tuple[Setup, str]] = {
                        " the way; move it or choose another folder with --out"),
     "template-syntax": (lambda p: (_edit_template(p), [])[1],
                         "Failed: {project}/templates/handouts/stockholm-syndrome-treatment"
-                        ".html:{tline}: [es] template syntax error: Encountered unknown tag"
+                        ".html:{tline}: template syntax error: Encountered unknown tag"
                         " 'endblok'. Jinja was looking for the following tags: 'endblock'."
                         " The innermost block that needs to be closed is 'block'."),
     "unknown-handout": (lambda p: ["--handout", "flu"],
-                        "Error: unknown handout 'flu'; available: stockholm-syndrome-treatment"),
+                        "Error: unknown handout 'flu'; available: helping-someone-recover,"
+                        " stockholm-syndrome-treatment"),
 }
 
 
@@ -131,8 +132,8 @@ def test_one_line_exit_1(project: Path, case: str) -> None:
     extra = setup(project)
     out = project / "out"
     result = CliRunner().invoke(cli, ["--project", str(project), "build", "--lang", "es",
-                                      "--out", str(out), *extra])
-    po_path = project / "locales" / "es" / "LC_MESSAGES" / "handouts.po"
+                                      "--out", str(out), "--handout", HANDOUT, *extra])
+    po_path = project / "locales" / "es" / "LC_MESSAGES" / f"{HANDOUT}.po"
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -150,13 +151,31 @@ def test_bad_language_does_not_stop_the_others(project: Path) -> None:
     assert result.exit_code == 1
     assert (out / "en" / f"{HANDOUT}-a4.pdf").is_file()
     assert (out / "ar" / f"{HANDOUT}-a4.pdf").is_file()
+    # The other handout in the same language does not read the broken catalog.
+    assert (out / "es" / "helping-someone-recover-a4.pdf").is_file()
+    assert not (out / "es" / f"{HANDOUT}-a4.pdf").exists()
     assert result.stdout.splitlines()[-2:] == [
-        f"Built 2 PDF(s) into {out}; 1 failed (see below).", f"Gallery: {out}/index.html"]
+        f"Built 5 PDF(s) into {out}; 1 failed (see below).", f"Gallery: {out}/index.html"]
+
+
+def test_broken_common_catalog_refuses_every_handout_of_that_language(project: Path) -> None:
+    common = project / "locales" / "es" / "LC_MESSAGES" / "common.po"
+    common.write_text(common.read_text("utf-8") + 'msgid "a"\nmgstr "b"\n', "utf-8")
+    line = len(common.read_text("utf-8").splitlines())
+    out = project / "out"
+    result = CliRunner().invoke(cli, ["--project", str(project), "build", "--lang", "es",
+                                      "--lang", "fr", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Failed: {common}:{line}: [es] syntax error: Unknown or"
+                             " misformatted keyword\n")  # once, though two handouts read it
+    assert not (out / "es").exists()
+    assert len(list((out / "fr").glob("*.pdf"))) == 2
 
 
 def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = project / "out"
-    args = ["--project", str(project), "build", "--lang", "es", "--out", str(out)]
+    args = ["--project", str(project), "build", "--lang", "es", "--out", str(out),
+            "--handout", HANDOUT]
     assert CliRunner().invoke(cli, args).exit_code == 0
     pdf = out / "es" / f"{HANDOUT}-a4.pdf"
     before = pdf.read_bytes()

@@ -18,6 +18,7 @@ from jinja2 import nodes
 
 from . import __version__
 from .catalog import (
+    LEGACY_REVIEW_FIELDS,
     PRODUCED_BY,
     SOURCE_LANGUAGE,
     PoCatalog,
@@ -264,14 +265,20 @@ def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
 
 def _merge_all(project: Project, codes: list[str], domain: str, template: Catalog,
                check: bool) -> list[Updated]:
-    """Merge one domain's template into its catalogs (the gallery's only where they exist)."""
+    """Merge one domain's template into its catalogs (the gallery's only where they exist).
+
+    A message new to a catalog is filled in, fuzzy, when another of the
+    language's catalogs already translates the same msgid (a new handout, or
+    text moved into a shared partial), as ``msgmerge --compendium`` would.
+    """
     results = []
     for code in codes:
         path = catalog_path(project.locales_dir, code, domain)
         if not path.is_file():
             if domain == GALLERY:
                 continue
-            catalog, prefilled = _prefilled(project, code, domain, template)
+            catalog = _first_catalog(project, code, domain, template)
+            prefilled = _prefill(catalog, _known(project, code))
             if not check:
                 write_catalog(path, catalog)
             results.append(Updated(path, True, added=len(template) - prefilled,
@@ -279,42 +286,64 @@ def _merge_all(project: Project, codes: list[str], domain: str, template: Catalo
             continue
         loaded = load_catalog(path, code)
         before = _content(loaded.catalog)
+        empty_before = {(m.id, m.context) for m in loaded.catalog
+                        if m.id and not any(message_strings(m))}
         counts = merge(loaded.catalog, template)
+        prefilled = 0
+        if domain != GALLERY:
+            new = [m for m in loaded.catalog if m.id and (m.id, m.context) not in empty_before
+                   and not any(message_strings(m))]
+            if new:
+                prefilled = _prefill(loaded.catalog, _known(project, code, exclude=path), new)
         changed = _content(loaded.catalog) != before
         if changed and not check:
             write_catalog(path, loaded.catalog)
-        results.append(Updated(path, changed, counts.added, counts.fuzzy, counts.obsolete,
-                               counts.revived))
+        results.append(Updated(path, changed, counts.added - prefilled,
+                               counts.fuzzy + prefilled, counts.obsolete, counts.revived))
     return results
 
 
-def _prefilled(project: Project, code: str, domain: str,
-               template: Catalog) -> tuple[Catalog, int]:
-    """A new domain's catalog for ``code``: what other domains translate, as fuzzy."""
-    known: dict[object, Message] = {}
+def _known(project: Project, code: str, exclude: Path | None = None
+           ) -> dict[tuple[object, str | None], Message]:
+    """What the language's other catalogs translate (obsolete entries too), by msgid."""
+    known: dict[tuple[object, str | None], Message] = {}
+    for path in sorted(project.locales_dir.glob(f"{code}/LC_MESSAGES/*.po")):
+        if path == exclude or path.stem == GALLERY:
+            continue
+        catalog = load_catalog(path, code).catalog
+        for message in [*catalog, *catalog.obsolete.values()]:
+            if message.id and not message.fuzzy and all(message_strings(message)):
+                known.setdefault((message.id, message.context), message)
+    return known
+
+
+def _prefill(catalog: Catalog, known: dict[tuple[object, str | None], Message],
+             messages: Iterable[Message] | None = None) -> int:
+    """Fill empty messages from ``known``, marked fuzzy for a translator to confirm."""
+    filled = 0
+    for message in catalog if messages is None else messages:
+        source = known.get((message.id, message.context)) if message.id else None
+        if source is not None and not any(message_strings(message)):
+            message.string = copy.copy(source.string)
+            message.flags.add("fuzzy")
+            filled += 1
+    return filled
+
+
+def _first_catalog(project: Project, code: str, domain: str, template: Catalog) -> Catalog:
+    """A new domain's empty catalog for ``code``, with the language's own header fields."""
     others = sorted(project.locales_dir.glob(f"{code}/LC_MESSAGES/*.po"))
     if not others:
         raise CatalogError(f"no catalogs for {code!r}; create them with: python generate.py"
                            f" init {code}", path=project.locales_dir / code)
     first = load_catalog(others[0], code)
-    for path in others:
-        for message in load_catalog(path, code).messages():
-            if not message.fuzzy and all(message_strings(message)):
-                known.setdefault((message.id, message.context), message)
     header = first.catalog
     catalog = _new_catalog(template, code, str(first.language.locale.english_name), domain,
                            dt.date.today())
-    catalog.mime_headers = list(header.mime_headers)  # the language's own header fields
-    catalog.extra_headers = list(  # type: ignore[attr-defined]
-        getattr(header, "extra_headers", []))
-    prefilled = 0
-    for message in catalog:
-        source = known.get((message.id, message.context)) if message.id else None
-        if source is not None:
-            message.string = source.string
-            message.flags.add("fuzzy")
-            prefilled += 1
-    return catalog, prefilled
+    catalog.mime_headers = list(header.mime_headers)
+    catalog.extra_headers = [  # type: ignore[attr-defined]
+        (k, v) for k, v in getattr(header, "extra_headers", []) if k not in LEGACY_REVIEW_FIELDS]
+    return catalog
 
 
 def migrate(project: Project) -> list[Path]:
@@ -329,6 +358,13 @@ def migrate(project: Project) -> list[Path]:
     """
     written: list[Path] = []
     handouts = domains(project.templates_dir)[1:]
+    # Where each message is printed today, which may differ from its old #: lines
+    # (text moved into a shared partial, for one).
+    printed_in: dict[object, set[str]] = {}
+    for domain in domains(project.templates_dir):
+        for name in domain_templates(project.templates_dir, domain):
+            for found in messages_in(project.templates_dir, name):
+                printed_in.setdefault(found.key, set()).add(domain)
     for old in sorted(project.locales_dir.glob(f"*/LC_MESSAGES/{LEGACY}.po")):
         code = old.parent.parent.name
         loaded = load_catalog(old, code)
@@ -337,8 +373,10 @@ def migrate(project: Project) -> list[Path]:
                 part = copy.deepcopy(loaded.catalog)
                 part.domain = domain
                 for message in list(part):
-                    where = {domain_of(f.removeprefix("templates/")) for f, _ in
-                             message.locations}
+                    key = (message.id if isinstance(message.id, str) else message.id[0],
+                           message.context)
+                    where = printed_in.get(key) or {
+                        domain_of(f.removeprefix("templates/")) for f, _ in message.locations}
                     if message.id and domain not in (where or set(handouts)):
                         part.delete(message.id, context=message.context)
                 if domain not in handouts:

@@ -27,7 +27,7 @@ def languages(project: Project) -> list[str]:
 def built(tmp_path_factory: pytest.TempPathFactory, project: Project) -> tuple[Path, BuildReport]:
     """Every shipped language on both papers, with a clinic file: built once, read by many."""
     out = tmp_path_factory.mktemp("built")
-    report = build(project, BuildOptions(out=out, papers=("a4", "letter"),
+    report = build(project, BuildOptions(out=out, papers=("a4", "letter"), jobs=2,
                                          clinic=DATA / "clinic" / "clinic.toml"))
     return out, report
 

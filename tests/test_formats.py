@@ -8,7 +8,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from pdfread import DOCUMENT_SHARE, chunks, lang, shows, squash, text
-from texts import leaflet
+from texts import FAMILY, leaflet
 
 from handouts.build import BuildOptions, BuildReport, build, output_path
 from handouts.catalog import SOURCE_LANGUAGE
@@ -38,13 +38,13 @@ def formats(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport
 def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:
     _out, report = formats
     assert report.ok, report.failures
-    assert len(report.written) == len(LANGS) * 2 * 3
+    assert len(report.written) == len(LANGS) * 2 * 3 * 2
     assert {w.path.name for w in report.written if w.language == "es"} == {
-        f"{HANDOUT}-{paper}{suffix}.pdf" for paper in ("a4", "letter")
-        for suffix in ("", "-large-print", "-bilingual")}
-    pages = {(w.language, w.paper, w.fmt): w.pages for w in report.written}
-    assert max(p for (_, _, f), p in pages.items() if f == "bilingual") <= 4
-    assert all(p <= 2 for (_, _, f), p in pages.items() if f == "standard")
+        f"{handout}-{paper}{suffix}.pdf" for paper in ("a4", "letter")
+        for suffix in ("", "-large-print", "-bilingual") for handout in (HANDOUT, FAMILY)}
+    pages = {(w.language, w.handout, w.paper, w.fmt): w.pages for w in report.written}
+    assert max(p for (*_, f), p in pages.items() if f == "bilingual") <= 4
+    assert all(p <= 2 for (*_, f), p in pages.items() if f == "standard")
 
 
 @pytest.mark.parametrize("fixture", ["built", "formats"])

@@ -22,6 +22,7 @@ def gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gallery")
     report = build(Project(ROOT), BuildOptions(
         out=out, languages=LANGS, papers=("a4", "letter"), jobs=2, gallery_lang="es",
+        handouts=("stockholm-syndrome-treatment",),
         formats=("standard", "large-print", "bilingual"),
         clinic=ROOT / "tests" / "data" / "clinic" / "clinic.toml"))
     assert report.ok, report.failures

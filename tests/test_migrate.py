@@ -43,3 +43,14 @@ def test_every_translation_comment_previous_msgid_and_header_survives(tmp_path: 
             assert moved.fuzzy == message.fuzzy
     es = old["es"].catalog.get("Get help now")
     assert es is not None and es.previous_id == ["Get help"] and es.user_comments
+    # The old file located the help box in the handout; today a shared partial prints
+    # it, so its translation goes to common.po, where update keeps it.
+    assert "stockholm" in es.locations[0][0]
+    common = load_catalog(tmp_path / "locales" / "es" / "LC_MESSAGES" / "common.po")
+    assert common.catalog.get("Get help now") is not None
+    from handouts.sync import update
+
+    update(Project(tmp_path), ["es"])
+    common = load_catalog(tmp_path / "locales" / "es" / "LC_MESSAGES" / "common.po")
+    entry = common.catalog.get("Get help now")
+    assert entry is not None and entry.string == es.string

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from pdfread import DOCUMENT_SHARE, fonts, lang, metadata, page_sizes_mm, shows, squash, text
-from texts import leaflet
+from texts import FAMILY, leaflet
 
 from handouts.build import BuildReport
 from handouts.catalog import (
@@ -25,45 +25,53 @@ CONDITIONAL = {
     "Translation reviewed by %(name)s on %(date)s.",
     "Call your local emergency number, or go to the nearest emergency department.",
 }
-METADATA_ONLY = {"Treatment and recovery at home after Stockholm syndrome: a patient leaflet."}
+TITLE = {HANDOUT: "How Stockholm syndrome is treated",
+         FAMILY: "Helping someone recover: for family and friends"}
+SUBJECT = {HANDOUT: "Treatment and recovery at home after Stockholm syndrome: a patient leaflet.",
+           FAMILY: "How to support a loved one who is recovering from Stockholm syndrome: a"
+                   " leaflet for family and friends."}
+METADATA_ONLY = set(SUBJECT.values())
+BOTH = pytest.mark.parametrize("handout", [HANDOUT, FAMILY])
 # Script → a font family that must be embedded (Han must use the Simplified forms).
 EXPECTED_FONT = {"zh_CN": "NotoSansCJKSC", "ar": "NotoNaskhArabic"}
 
 
-def pdf(out: Path, code: str, paper: str) -> Path:
-    return out / code / f"{HANDOUT}-{paper}.pdf"
+def pdf(out: Path, code: str, paper: str, handout: str = HANDOUT) -> Path:
+    return out / code / f"{handout}-{paper}.pdf"
 
 
 def test_everything_built(built: tuple[Path, BuildReport]) -> None:
     _out, report = built
     assert [str(f) for f in report.failures] == []
-    assert len(report.written) == len(SHIPPED) * len(PAPERS)
+    assert len(report.written) == len(SHIPPED) * len(PAPERS) * 2
 
 
+@BOTH
 @pytest.mark.parametrize("paper", PAPERS)
 @pytest.mark.parametrize("code", SHIPPED)
 def test_pages_lang_title(built: tuple[Path, BuildReport], project: Project, code: str,
-                          paper: str) -> None:
-    path = pdf(built[0], code, paper)
+                          paper: str, handout: str) -> None:
+    path = pdf(built[0], code, paper, handout)
     sizes = page_sizes_mm(path)
     assert 1 <= len(sizes) <= 2
     for width, height in sizes:
         assert width == pytest.approx(PAPERS[paper][0], abs=0.2)
         assert height == pytest.approx(PAPERS[paper][1], abs=0.2)
     assert lang(path) == code.replace("_", "-")
-    translations = leaflet(project, code).translations
+    translations = leaflet(project, code, handout).translations
     meta = metadata(path)
-    assert meta["/Title"] == translations.gettext("How Stockholm syndrome is treated")
-    assert meta["/Subject"] == translations.gettext(next(iter(METADATA_ONLY)))
+    assert meta["/Title"] == translations.gettext(TITLE[handout])
+    assert meta["/Subject"] == translations.gettext(SUBJECT[handout])
     assert meta["/Author"] == "Riverside Family Clinic"
     assert "/CreationDate" in meta and "/ModDate" in meta
 
 
+@BOTH
 @pytest.mark.parametrize("code", SHIPPED)
 def test_every_message_is_in_the_pdf(built: tuple[Path, BuildReport], project: Project,
-                                      code: str) -> None:
-    loaded = leaflet(project, code)
-    body = squash(text(pdf(built[0], code, "a4")))
+                                      code: str, handout: str) -> None:
+    loaded = leaflet(project, code, handout)
+    body = squash(text(pdf(built[0], code, "a4", handout)))
     shown = [m for m in loaded.messages() if m.id not in CONDITIONAL | METADATA_ONLY
              and not (code == SOURCE_LANGUAGE and m.id.startswith("Translation "))]
     if code in DOCUMENT_SHARE:
@@ -73,11 +81,12 @@ def test_every_message_is_in_the_pdf(built: tuple[Path, BuildReport], project: P
     assert missing == []
 
 
+@BOTH
 @pytest.mark.parametrize("code", [c for c in SHIPPED if c != SOURCE_LANGUAGE])
 def test_no_english_paragraph_in_translation(built: tuple[Path, BuildReport],
-                                             project: Project, code: str) -> None:
-    body = squash(text(pdf(built[0], code, "a4")))
-    english = leaflet(project, SOURCE_LANGUAGE)
+                                             project: Project, code: str, handout: str) -> None:
+    body = squash(text(pdf(built[0], code, "a4", handout)))
+    english = leaflet(project, SOURCE_LANGUAGE, handout)
     leaked = [m.id for m in english.messages()
               if len(m.id) > 30 and "%(" not in m.id and squash(m.id) in body]
     assert leaked == []
@@ -89,11 +98,13 @@ def test_script_fonts(built: tuple[Path, BuildReport], code: str) -> None:
     assert any(name.startswith(EXPECTED_FONT[code]) for name in embedded), embedded
 
 
-def test_unreviewed_translation_says_so(built: tuple[Path, BuildReport], project: Project) -> None:
+@BOTH
+def test_unreviewed_translation_says_so(built: tuple[Path, BuildReport], project: Project,
+                                        handout: str) -> None:
     for code in SHIPPED:
-        loaded = leaflet(project, code)
+        loaded = leaflet(project, code, handout)
         note = loaded.translations.gettext("Translation not yet professionally reviewed.")
-        body = squash(text(pdf(built[0], code, "a4")))
+        body = squash(text(pdf(built[0], code, "a4", handout)))
         if code == SOURCE_LANGUAGE:
             assert squash(note) not in body
         else:
@@ -102,20 +113,22 @@ def test_unreviewed_translation_says_so(built: tuple[Path, BuildReport], project
             assert shows(body, [note], loaded.language), code
 
 
-def test_clinic_numbers_in_help_box(built: tuple[Path, BuildReport]) -> None:
-    body = text(pdf(built[0], "en", "a4"))
+@BOTH
+def test_clinic_numbers_in_help_box(built: tuple[Path, BuildReport], handout: str) -> None:
+    body = text(pdf(built[0], "en", "a4", handout))
     assert "Emergency: 911" in body
     assert "Your clinic: +1 555 0100" in body
     assert "local emergency number" not in body
 
 
+@BOTH
 @pytest.mark.parametrize("code", SHIPPED)
 def test_no_heading_stranded_at_a_page_bottom(built: tuple[Path, BuildReport],
-                                              code: str) -> None:
+                                              code: str, handout: str) -> None:
     """The last body line of a page that continues is never a heading."""
     import pdfplumber
 
-    with pdfplumber.open(pdf(built[0], code, "a4")) as document:
+    with pdfplumber.open(pdf(built[0], code, "a4", handout)) as document:
         for page in document.pages[:-1]:
             body = [c for c in page.chars if c["top"] < page.height - 50 and c["text"].strip()]
             bottom = max(c["bottom"] for c in body)
@@ -123,11 +136,13 @@ def test_no_heading_stranded_at_a_page_bottom(built: tuple[Path, BuildReport],
             assert max(c["size"] for c in last_line) < 13, (code, page.page_number)
 
 
+@BOTH
 @pytest.mark.parametrize("code", SHIPPED)
-def test_body_text_is_at_least_12pt(built: tuple[Path, BuildReport], code: str) -> None:
+def test_body_text_is_at_least_12pt(built: tuple[Path, BuildReport], code: str,
+                                    handout: str) -> None:
     import pdfplumber
 
-    with pdfplumber.open(pdf(built[0], code, "letter")) as document:
+    with pdfplumber.open(pdf(built[0], code, "letter", handout)) as document:
         for page in document.pages:
             # The margins hold the page number; the QR code's caption is the clinic's URL.
             body = [c for c in page.chars if 40 < c["top"] < page.height - 45

@@ -167,3 +167,17 @@ def test_ambiguous_strings_carry_a_context(project: Project) -> None:
     assert letter is not None and letter.context == "paper size"
     es = load_catalog(catalog_path(project.locales_dir, "es", "gallery"))
     assert es.translations.pgettext("paper size", "Letter") == "Carta (EE. UU.)"
+
+
+def test_text_moved_into_a_shared_partial_keeps_its_translation(project_copy: Project) -> None:
+    heading = '<h2>{{ _("Ways to treat it") }}</h2>'
+    edit_template(project_copy, heading, "")
+    footer = project_copy.templates_dir / "partials" / "footer.html"
+    footer.write_text(footer.read_text("utf-8") + heading + "\n", "utf-8")
+    _, results = update(project_copy, ["es"])
+    common = catalog_path(project_copy.locales_dir, "es", "common")
+    moved = [r for r in results if r.path == common]
+    assert [(r.added, r.fuzzy) for r in moved] == [(0, 1)]
+    entry = load_catalog(common).catalog["Ways to treat it"]
+    assert entry.fuzzy and entry.string == "Formas de tratarlo"  # for a translator to confirm
+    assert "Ways to treat it" in load_catalog(es(project_copy)).catalog.obsolete

@@ -24,8 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handouts.catalog import catalog_path, load_catalog, shipped_languages  # noqa: E402
+from handouts.catalog import (  # noqa: E402
+    SOURCE_LANGUAGE,
+    Language,
+    LoadedCatalog,
+    parse_locale,
+    shipped_languages,
+)
 from handouts.clinic import Clinic, load_clinic  # noqa: E402
+from handouts.gate import leaflet_text  # noqa: E402
 from handouts.pdf import PDF_VARIANT, Renderer, write_atomic  # noqa: E402
 from handouts.render import PAPERS, make_environment, render_html  # noqa: E402
 
@@ -34,6 +41,15 @@ FAMILIES = {"Latin": "en", "Arabic": "ar", "CJK": "zh_CN"}
 REPEAT = 5
 ROUNDS = 15
 NASTALIQ = "ur (Nastaliq)"
+
+
+def leaflet(code: str) -> tuple[LoadedCatalog | None, Language]:
+    """What a build renders for ``code``: the merged translations (none for English)."""
+    if code == SOURCE_LANGUAGE:
+        return None, Language(code=code, locale=parse_locale(code))
+    merged, _ = leaflet_text(ROOT / "locales", ROOT / "templates", code, HANDOUT)
+    assert merged is not None
+    return merged, merged.language
 
 
 def run(command: list[str]) -> float:
@@ -136,10 +152,10 @@ def main() -> None:
     cases[NASTALIQ] = ("ur", nastaliq)  # opt-in (clinic file), not a shipped default
     documents: dict[str, tuple[Callable[[], str], str]] = {}
     for name, (code, clinic) in cases.items():
-        loaded = load_catalog(catalog_path(ROOT / "locales", code))
-        documents[name] = (functools.partial(render_html, env, HANDOUT, loaded, loaded.language,
+        loaded, language = leaflet(code)
+        documents[name] = (functools.partial(render_html, env, HANDOUT, loaded, language,
                                              PAPERS["a4"], clinic=clinic),
-                           render_html(env, HANDOUT, loaded, loaded.language, PAPERS["a4"],
+                           render_html(env, HANDOUT, loaded, language, PAPERS["a4"],
                                        clinic=clinic, stylesheet=css))
         renderer.render(documents[name][0]())  # warm caches for this script and fonts
     ours_times: dict[str, list[float]] = {name: [] for name in cases}

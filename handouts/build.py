@@ -40,6 +40,7 @@ from .pdf import (
 from .project import Project
 from .pseudo import PSEUDO, pseudo_catalog
 from .render import FORMATS, PAPERS, make_environment, render_html
+from .review import reviews_path
 
 # Pages per format: the standard leaflet is two sides of one sheet.
 PAGE_BUDGET = {"standard": 2, "bilingual": 4, "large-print": 6}
@@ -345,17 +346,28 @@ def build(project: Project, options: BuildOptions,
 
 
 def _catalog_bytes(project: Project, code: str, handout: str) -> bytes:
-    """The bytes of the catalogs one leaflet reads (its handout's and common)."""
+    """The bytes of the catalogs one leaflet reads (its handout's and common), and of
+    the language's review sign-offs, which decide its "reviewed by" line."""
     if code in PSEUDO or code == cat.SOURCE_LANGUAGE:
         return b""
+    domains = sorted({m.domain for m in printed(project.templates_dir, handout)})
     data = b""
-    for domain in sorted({m.domain for m in printed(project.templates_dir, handout)}):
-        path = cat.catalog_path(project.locales_dir, code, domain)
-        try:
-            data += domain.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-")
-        except OSError:
-            data += b"?"  # the gate reports the unreadable catalog
+    for name, path in [("reviews", reviews_path(project.locales_dir, code)),
+                       *((d, cat.catalog_path(project.locales_dir, code, d)) for d in domains)]:
+        data += name.encode() + b"\0" + _input_bytes(path)
     return data
+
+
+def _input_bytes(path: Path) -> bytes:
+    """A file's bytes for a digest; a marker for what the gate will refuse anyway."""
+    try:
+        if not path.is_file():
+            return b"-"
+        if path.stat().st_size > cat.MAX_CATALOG_BYTES:
+            return b"too large"
+        return path.read_bytes()
+    except OSError:
+        return b"?"
 
 
 def _plan_documents(project: Project, options: BuildOptions, plan: Plan,
@@ -394,9 +406,10 @@ def _plan_documents(project: Project, options: BuildOptions, plan: Plan,
     else:
         decision = decide(project.locales_dir, project.templates_dir, code, handout,
                           options.allow_incomplete)
+    if decision.status in (HELD, FAILED):
+        _withdraw(options.out, code, handout, manifest)
     if decision.status == HELD:
         report.held.append(decision)
-        _withdraw(options.out, jobs, manifest)
         return []
     if decision.status == FAILED:
         assert decision.error is not None
@@ -405,12 +418,15 @@ def _plan_documents(project: Project, options: BuildOptions, plan: Plan,
     return [replace(job, gate=decision) for job in jobs if job not in fresh]
 
 
-def _withdraw(out: Path, jobs: list[Job], manifest: dict[str, str]) -> None:
-    """Remove the older PDFs (and previews) of a leaflet that the content no longer publishes."""
-    for job in jobs:
-        for path in (job.target, job.target.with_suffix(".html")):
-            path.unlink(missing_ok=True)
-        manifest.pop(str(job.target), None)
+def _withdraw(out: Path, code: str, handout: str, manifest: dict[str, str]) -> None:
+    """Remove the older PDFs and previews of a leaflet that the content no longer
+    publishes, on every paper and in every format, not only the ones requested."""
+    for paper in PAPERS:
+        for fmt in FORMATS:
+            target = output_path(out, code, handout, paper, fmt)
+            for path in (target, target.with_suffix(".html")):
+                path.unlink(missing_ok=True)
+            manifest.pop(str(target), None)
 
 
 def _run(project: Project, options: BuildOptions, plan: Plan,

@@ -30,9 +30,5 @@ class Project:
     def stylesheet(self) -> Path:
         return self.templates_dir / STYLESHEET
 
-    @property
-    def pot_file(self) -> Path:
-        return self.pot_path("handouts")
-
     def pot_path(self, domain: str) -> Path:
         return self.locales_dir / f"{domain}.pot"

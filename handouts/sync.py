@@ -166,7 +166,9 @@ def _new_catalog(template: Catalog, folder: str, english_name: str, domain: str,
                                                   tzinfo=dt.UTC),
                         last_translator=translator or "FULL NAME <EMAIL@ADDRESS>",
                         language_team=f"{english_name} <>")
-    catalog.update(template, no_fuzzy_matching=True)
+    # Babel's update shares the template's Message objects: copy, or filling one
+    # language's catalog would write into the next language's.
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
     catalog.extra_headers = [(PRODUCED_BY, produced_by or "not yet translated")]
     return catalog
 
@@ -218,7 +220,7 @@ def merge(catalog: Catalog, template: Catalog) -> Updated:
             catalog[message.id] = message
             revived += 1
     obsolete_before = len(catalog.obsolete)
-    catalog.update(template, no_fuzzy_matching=False, update_header_comment=False,
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=False, update_header_comment=False,
                    keep_user_comments=True, update_creation_date=True)
     fuzzy = 0
     for message in catalog:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from pdfread import squash, text
 from texts import FAMILY, HANDOUT, leaflet
 
-from handouts.catalog import catalog_path, load_catalog
+from handouts.catalog import catalog_path, load_catalog, shipped_languages
 from handouts.cli import cli
 from handouts.project import Project
 from handouts.sync import write_catalog
@@ -82,13 +82,16 @@ def test_new_handout_after_extract_and_update(tmp_path: Path, project_copy: Proj
     assert not (project_copy.locales_dir / "en").exists()  # English needs no catalog
     # Messages another domain already translates are pre-filled, fuzzy, for a translator
     # to confirm; the new paragraph is empty.
-    loaded = load_catalog(new_po)
-    family = load_catalog(catalog_path(project_copy.locales_dir, "es", FAMILY))
-    stats = loaded.stats
-    assert (stats.translated, stats.fuzzy, stats.untranslated) == (0, stats.total - 1, 1)
-    for message in loaded.messages():
-        if message.id != NEW_MESSAGE:
-            assert message.fuzzy and message.string == family.catalog[message.id].string
+    # Each language's own translations, never another's (Babel shares the .pot's entries).
+    for code in shipped_languages(project_copy.locales_dir)[1:]:
+        loaded = load_catalog(catalog_path(project_copy.locales_dir, code, NEW))
+        family = load_catalog(catalog_path(project_copy.locales_dir, code, FAMILY))
+        stats = loaded.stats
+        assert (stats.translated, stats.fuzzy, stats.untranslated) == (0, stats.total - 1, 1)
+        for message in loaded.messages():
+            if message.id != NEW_MESSAGE:
+                assert message.fuzzy and message.string == family.catalog[message.id].string
+    stats = load_catalog(new_po).stats
 
     out = tmp_path / "out"
     code, stdout, _ = invoke(project_copy, "build", "--lang", "es", "--lang", "en",
@@ -123,7 +126,8 @@ def test_new_handout_after_extract_and_update(tmp_path: Path, project_copy: Proj
 def test_translator_edited_msgid_holds_back_and_withdraws_the_old_pdf(
         tmp_path: Path, project_copy: Project) -> None:
     out = tmp_path / "out"
-    assert invoke(project_copy, "build", "--lang", "es", "--out", str(out))[0] == 0
+    assert invoke(project_copy, "build", "--lang", "es", "--out", str(out), "--paper", "a4",
+                  "--paper", "letter", "--html")[0] == 0
     old = out / "es" / f"{HANDOUT}-a4.pdf"
     assert old.is_file()
     path = catalog_path(project_copy.locales_dir, "es", HANDOUT)
@@ -141,6 +145,9 @@ def test_translator_edited_msgid_holds_back_and_withdraws_the_old_pdf(
     code, stdout, _ = invoke(project_copy, "build", "--lang", "es", "--out", str(out))
     assert code == 0
     assert not old.exists() and (out / "es" / f"{FAMILY}-a4.pdf").is_file()
+    # Every paper and preview of it goes, not only those this build asked for.
+    assert sorted(p.name for p in (out / "es").iterdir()) == [
+        f"{FAMILY}-a4.html", f"{FAMILY}-a4.pdf", f"{FAMILY}-letter.html", f"{FAMILY}-letter.pdf"]
     gallery = (out / "index.html").read_text("utf-8")
     assert f"es/{HANDOUT}-a4.pdf" not in gallery and f"es/{FAMILY}-a4.pdf" in gallery
     assert not (out / "thumbnails" / "es" / f"{HANDOUT}-a4.png").exists()
@@ -195,6 +202,8 @@ def reviewer_line(pdf: Path) -> str:
 
 def test_review_covers_exactly_what_was_reviewed(tmp_path: Path, project_copy: Project) -> None:
     out = tmp_path / "out"
+    assert invoke(project_copy, "build", "--lang", "es", "--out", str(out))[0] == 0
+    assert reviewer_line(out / "es" / f"{HANDOUT}-a4.pdf") == "not reviewed"
     by = ["--by", "Ana Ruiz, CoreCHI", "--date", "2026-12-01"]
     code, stdout, _ = invoke(project_copy, "review", "es", *by)
     assert code == 0, stdout

@@ -80,18 +80,30 @@ def templates_of(templates_dir: Path, template: str) -> list[str]:
         seen.append(name)
         path = templates_dir / name
         try:
-            tree = _parser().parse(path.read_text("utf-8"))
+            stat = path.stat()
         except OSError:
             raise TemplateError("template not found", path=path) from None
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"template syntax error: {exc.message}", path=path,
-                                line=exc.lineno) from None
-        for referenced in meta.find_referenced_templates(tree):
-            if referenced is None:
-                raise TemplateError("a template name must be a literal string, or its"
-                                    " messages cannot be known", path=path)
-            todo.append(referenced)
+        todo += _references(path, (stat.st_mtime_ns, stat.st_size))
     return seen
+
+
+@functools.lru_cache(maxsize=256)
+def _references(path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
+    """The templates one file names; ``stamp`` (mtime, size) keys the cache."""
+    try:
+        tree = _parser().parse(path.read_text("utf-8"))
+    except OSError:
+        raise TemplateError("template not found", path=path) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", path=path,
+                            line=exc.lineno) from None
+    found = []
+    for referenced in meta.find_referenced_templates(tree):
+        if referenced is None:
+            raise TemplateError("a template name must be a literal string, or its"
+                                " messages cannot be known", path=path)
+        found.append(referenced)
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=256)

@@ -9,6 +9,7 @@ source: it publishes straight from the templates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -72,7 +73,18 @@ class Decision:
 
 def _load(locales_dir: Path, code: str, domain: str) -> LoadedCatalog | None:
     path = catalog_path(locales_dir, code, domain)
-    return load_catalog(path, code) if path.exists() else None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None if not path.is_symlink() else load_catalog(path, code)  # it reports why
+    return _load_cached(path, code, (stat.st_mtime_ns, stat.st_size, stat.st_ino))
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: Path, code: str, stamp: tuple[int, int, int]) -> LoadedCatalog:
+    """One catalog, read once per content: the matrix reads common.po once per handout.
+    Callers only read what it returns."""
+    return load_catalog(path, code)
 
 
 def leaflet_text(locales_dir: Path, templates_dir: Path, code: str, handout: str

@@ -44,7 +44,6 @@ from .review import reviews_path
 
 # Pages per format: the standard leaflet is two sides of one sheet.
 PAGE_BUDGET = {"standard": 2, "bilingual": 4, "large-print": 6}
-GATE_LISTED = 3  # msgids quoted when the gate refuses a language
 
 
 @dataclass(frozen=True)

@@ -175,10 +175,6 @@ class LoadedCatalog:
         buf.seek(0)
         return Translations(fp=buf, domain=DOMAIN)
 
-    def unfinished(self) -> list[Message]:
-        """Messages a reader would see in English: fuzzy or not (fully) translated."""
-        return [m for m in self.messages() if m.fuzzy or not all(message_strings(m))]
-
     def message_containing(self, char: str) -> Message | None:
         """The first message whose translation contains ``char``."""
         for message in self.messages():

@@ -20,7 +20,7 @@ from .gate import decide
 from .pdf import write_atomic
 from .project import Project
 from .pseudo import PSEUDO
-from .render import FORMATS, PAPERS, _Gettext, make_environment
+from .render import FORMATS, PAPERS, _Gettext, english_title, make_environment
 
 GALLERY_DOMAIN = "gallery"
 INDEX = "index.html"
@@ -133,8 +133,8 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
             png.unlink(missing_ok=True)  # its leaflet was withdrawn or removed
 
     status: dict[str, list[Status]] = {handout: [] for handout in handouts}
-    titles = {handout: handout for handout in handouts} | {
-        e.handout: e.title for e in entries if e.language == cat.SOURCE_LANGUAGE}
+    env = make_environment(project.templates_dir)
+    titles = {handout: english_title(env, handout) for handout in handouts}
     for (code, handout), decision in decisions.items():
         try:
             language = _language(code)
@@ -149,7 +149,7 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
     text = _Gettext(ui_catalog)
     languages = sorted({(e.language, e.native_name) for e in entries})
     formats = [f for f in FORMATS if any(e.fmt == f for e in entries)]
-    html = make_environment(project.templates_dir).get_template("gallery/index.html").render(
+    html = env.get_template("gallery/index.html").render(
         ui=ui_language, entries=entries, languages=languages, formats=formats, status=status,
         titles=titles,
         gettext=text.gettext, ngettext=text.ngettext, pgettext=text.pgettext)

@@ -25,7 +25,7 @@ from .catalog import Language, LoadedCatalog, excerpt
 from .check import PADDED_PLACEHOLDER
 from .clinic import Clinic
 from .domains import HANDOUTS_FOLDER
-from .errors import RenderError, TemplateError
+from .errors import HandoutError, RenderError, TemplateError
 
 STYLESHEET = "print.css"
 AUTHOR = "Multilingual patient handouts"
@@ -101,7 +101,7 @@ class _Gettext:
             line = None
             path = None
             if self.catalog is not None:
-                path = self.catalog.path
+                path = self.catalog.origins.get((source, None), self.catalog.path)
                 line = self.catalog.lines.get((source, None))
             raise RenderError(
                 f"the translation of {excerpt(source)} has a broken placeholder or a stray %"
@@ -187,6 +187,19 @@ def _ltr(value: str) -> Markup:
     Unicode isolates (LRI…PDI), because WeasyPrint ignores ``unicode-bidi``.
     """
     return Markup('<span class="nowrap">%s</span>') % f"\u2066{value}\u2069"
+
+
+def english_title(env: jinja2.Environment, handout: str) -> str:
+    """A handout's title in English (its ``title`` block), e.g. for the gallery; its
+    name when the template cannot say (the build reports why)."""
+    text = _Gettext(None)
+    try:
+        template = env.get_template(f"{HANDOUTS_FOLDER}/{handout}.html")
+        context = template.new_context({"gettext": text.gettext, "ngettext": text.ngettext,
+                                        "pgettext": text.pgettext})
+        return " ".join("".join(template.blocks["title"](context)).split()) or handout
+    except (jinja2.TemplateError, KeyError, HandoutError):
+        return handout
 
 
 def render_html(

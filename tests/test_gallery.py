@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from handouts.build import BuildOptions, build
+from handouts.catalog import shipped_languages
 from handouts.gallery import INDEX
 from handouts.project import Project
 
@@ -70,3 +71,14 @@ def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
         page.screenshot(path=str(tmp_path / "gallery.png"), full_page=True)
         browser.close()
     assert (tmp_path / "gallery.png").stat().st_size > 10_000
+
+
+def test_gallery_shows_each_handouts_status_per_language(gallery: Path) -> None:
+    html = (gallery / INDEX).read_text("utf-8")
+    # Every handout has a table, titled in English, whether or not it was built here.
+    assert html.count('<table class="status-table">') == 2
+    assert "<caption>How Stockholm syndrome is treated</caption>" in html
+    assert "<caption>Helping someone recover: for family and friends</caption>" in html
+    rows = html.count('data-status="published"')
+    assert rows == 2 * len(shipped_languages(ROOT / "locales"))
+    assert "Publicado · 100 % traducido" in html  # the gallery's own catalog, in Spanish

@@ -337,8 +337,11 @@ def build(project: Project, options: BuildOptions,
         try:
             gallery_lang = cat.resolve_language(options.gallery_lang,
                                                 cat.shipped_languages(project.locales_dir))
-            report.gallery = write_gallery(project, options.out, gallery_lang,
-                                           options.allow_incomplete)
+            gallery = write_gallery(project, options.out, gallery_lang, options.allow_incomplete)
+            report.gallery = gallery.path
+            if gallery.failure:
+                report.fail(gallery.failure)
+            report.warnings += filter(None, [gallery.held])
         except HandoutError as exc:
             report.failures.append(exc)
     return report

@@ -372,6 +372,7 @@ def parse_locale(code: str) -> Locale:
         raise LanguageError(f"unknown language code {code!r}") from None
 
 
+MAX_ENTRIES = 5000  # a handout prints a few dozen messages; common and gallery fewer
 MAX_CATALOG_BYTES = 4_000_000  # ~100 times a leaflet's catalog; bounds parsing and memory
 
 
@@ -439,10 +440,24 @@ def gnu_check(text: str, path: Path, code: str) -> list[tuple[int, str]]:
     return checked
 
 
-def load_catalog(path: Path, code: str | None = None) -> LoadedCatalog:
-    """Read and validate one ``.po`` file; raise CatalogError naming file and line."""
+def load_catalog(path: Path, code: str | None = None, root: Path | None = None
+                 ) -> LoadedCatalog:
+    """Read and validate one ``.po`` file; raise CatalogError naming file and line.
+
+    ``root``: the locales folder; the file, once symbolic links are resolved, must
+    be inside it.
+    """
     code = code or path.parent.parent.name
+    if root is not None and not path.resolve().is_relative_to(root.resolve()):
+        raise CatalogError(f"leads outside the project's locales folder (to {path.resolve()});"
+                           " a catalog must be a file inside it, not a link to elsewhere",
+                           path=path, language=code)
     text = _read_text(path, code)
+    entries = text.count("\nmsgid ") + text.startswith("msgid ")
+    if entries > MAX_ENTRIES:
+        # Before parsing: compiling a huge catalog costs far more than a leaflet needs.
+        raise CatalogError(f"has {entries} entries; the limit is {MAX_ENTRIES} per catalog",
+                           path=path, language=code)
     locale = parse_locale(code)
     parser: _Parser | _StockResult
     catalog: Catalog

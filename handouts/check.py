@@ -29,11 +29,24 @@ from .errors import HandoutError
 ERROR = "error"
 WARNING = "warning"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+_CONVERSION = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
 PADDED_PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d+|%\(\w+\)[-#0 +]*\d*\.\d+")
-# Control characters break the PDF's text; direction overrides can reverse a
-# phone number on paper. (Isolates and LRM/RLM marks are fine for RTL text.)
-_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ufeff]")
+ALLOWED_CONVERSIONS = "sd"  # %r and %a would print Python's repr of a value
+# Control characters break the PDF's text; embeddings and overrides can reverse a
+# phone number on paper; tag and other invisible format characters hide text.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2061-\u2064"
+                        "\u206a-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e0fff]")
+# Direction marks and isolates: only RTL languages need them, and never by a number.
+DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                               "\u2066\u2067\u2068\u2069")
+# What may stand between a direction control and a number it would reorder.
+_NUMBER_GAP = frozenset(" \t\u00a0\u202f+-\u2010\u2011\u2013\u2014().,/:") | DIRECTION_CONTROLS
+# Characters that print nothing: Unicode's default-ignorable code points outside Cf.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f"
+                       "\u2800\u3164\uffa0")
 _NUMBER = re.compile(r"\d+")
+MAX_LENGTH_RATIO = 4  # a translation longer than 4x its English (plus a margin) is refused
+LENGTH_MARGIN = 100
 
 
 @dataclass(frozen=True)
@@ -104,21 +117,76 @@ def _trailing(text: str) -> str:
     return text[len(text.rstrip()):]
 
 
-def check_message(source: str, translation: str) -> list[tuple[str, str]]:
-    """(severity, reason) for one msgid/msgstr pair; empty translations are skipped."""
+def visible(text: str) -> str:
+    """What prints: without tags and without invisible, format or space characters."""
+    text = re.sub(r"<[^>]*>", "", text)
+    return "".join(c for c in text if c not in _INVISIBLE and unicodedata.category(c) not in (
+        "Cc", "Cf", "Co", "Cn", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"))
+
+
+def _beside_number(text: str) -> list[str]:
+    """Direction controls next to a number or placeholder (across spaces and + - ( ))."""
+    text = _PLACEHOLDER.sub("0", text)  # a placeholder's value may be a number
+    found = set()
+    for i, char in enumerate(text):
+        if char not in DIRECTION_CONTROLS:
+            continue
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(text) and text[j] in _NUMBER_GAP:
+                j += step
+            if 0 <= j < len(text) and text[j].isdigit():
+                found.add(f"U+{ord(char):04X}")
+    return sorted(found)
+
+
+def check_message(source: str, translation: str, *, rtl: bool = False
+                  ) -> list[tuple[str, str]]:
+    """(severity, reason) for one msgid/msgstr pair; empty translations are skipped.
+
+    ``rtl``: the language is written right to left, so direction marks and
+    isolates may appear (never by a number).
+    """
     if not translation:
         return []
     problems: list[tuple[str, str]] = []
-    wanted = set(_PLACEHOLDER.findall(source))
-    found = set(_PLACEHOLDER.findall(translation))
-    for name in sorted(wanted - found):
+    if len(translation) > MAX_LENGTH_RATIO * len(source) + LENGTH_MARGIN:
+        return [(ERROR, f"the translation is {len(translation)} characters, more than"
+                 f" {MAX_LENGTH_RATIO} times the English ({len(source)}); shorten it")]
+    wanted = Counter(_CONVERSION.findall(source))
+    found = Counter(_CONVERSION.findall(translation))
+    names = {name for name, _ in wanted}
+    for name, conversion in sorted(found):
+        have, need = found[name, conversion], wanted[name, conversion]
+        if name not in names:
+            problems.append((ERROR, f"placeholder %({name})s is not in the English; use only "
+                             + (", ".join(f"%({n})s" for n in sorted(names))
+                                or "no placeholders")))
+        elif conversion not in ALLOWED_CONVERSIONS:
+            problems.append((ERROR, f"placeholder %({name}){conversion} would print the"
+                             f" program's internal form; write %({name})s"))
+        elif not need:
+            problems.append((ERROR, f"placeholder %({name}){conversion} has another type than"
+                             " in the English; copy it exactly"))
+        elif have != need:
+            problems.append((ERROR, f"placeholder %({name}){conversion} appears {have} times;"
+                             f" the English has it {need} time(s)"))
+    for name in sorted(names - {n for n, _ in found}):
         problems.append((ERROR, f"placeholder %({name})s is missing; copy it exactly"))
-    for name in sorted(found - wanted):
-        problems.append((ERROR, f"placeholder %({name})s is not in the English; use only "
-                         + (", ".join(f"%({n})s" for n in sorted(wanted)) or "no placeholders")))
     forbidden = sorted({f"U+{ord(c):04X}" for c in _FORBIDDEN.findall(translation)})
     if forbidden:
         problems.append((ERROR, f"invisible control character {', '.join(forbidden)}; delete it"))
+    controls = sorted({f"U+{ord(c):04X}" for c in translation if c in DIRECTION_CONTROLS
+                       and not "\u202a" <= c <= "\u202e"})
+    if controls and not rtl:
+        problems.append((ERROR, f"direction control {', '.join(controls)} in a left-to-right"
+                         " language; delete it"))
+    elif controls and _beside_number(translation):
+        problems.append((ERROR, f"direction control {', '.join(_beside_number(translation))}"
+                         " beside a number could reorder its digits on paper; delete it"))
+    if visible(source) and not visible(_PLACEHOLDER.sub("0", translation)):
+        problems.append((ERROR, "the translation prints nothing visible (only spaces,"
+                         " invisible or format characters); write the text"))
     if PADDED_PLACEHOLDER.search(translation):
         # A width such as %(date)999999999s would also exhaust memory when formatted.
         problems.append((ERROR, "placeholders take no width or precision; write them exactly"
@@ -126,7 +194,7 @@ def check_message(source: str, translation: str) -> list[tuple[str, str]]:
         return problems
     try:
         # The real formatting, with sample values: what rendering will do.
-        translation % {name: "1" for name in wanted | found}
+        translation % {name: "1" for name, _ in wanted | found}
     except (ValueError, TypeError, KeyError):
         problems.append((ERROR, 'a stray "%" would crash the build; write "%%" for a literal'
                          " percent sign"))
@@ -148,6 +216,11 @@ def check_message(source: str, translation: str) -> list[tuple[str, str]]:
     lost = Counter(_digits(source)) - Counter(_digits(translation))
     if lost:
         problems.append((ERROR, f"number {', '.join(sorted(lost))} from the English is missing"))
+    added = Counter(_digits(translation)) - Counter(_digits(source))
+    if added:
+        # A number the English lacks could be a wrong phone number or dose on paper.
+        problems.append((ERROR, f"number {', '.join(sorted(added))} is not in the English;"
+                         " keep exactly the numbers of the English"))
     return problems
 
 
@@ -167,7 +240,8 @@ def _problems_for(loaded: LoadedCatalog, message: Message) -> list[Problem]:
     else:
         pairs = [(str(message.id), str(message.string or ""))]
     for source, translation in pairs:
-        for severity, reason in check_message(source, translation):
+        for severity, reason in check_message(source, translation,
+                                              rtl=loaded.language.direction == "rtl"):
             found.append(Problem(path, line, msgid, severity, reason))
     if message.fuzzy:
         found.append(Problem(path, line, msgid, WARNING,
@@ -208,10 +282,11 @@ def check_catalog(loaded: LoadedCatalog) -> list[Problem]:
     return found
 
 
-def check_file(path: Path, code: str | None = None) -> tuple[LoadedCatalog | None, list[Problem]]:
+def check_file(path: Path, code: str | None = None, root: Path | None = None
+               ) -> tuple[LoadedCatalog | None, list[Problem]]:
     """Load and check; a file that cannot be loaded is one error, not an exception."""
     try:
-        loaded = load_catalog(path, code)
+        loaded = load_catalog(path, code, root)
     except HandoutError as exc:
         return None, [Problem(exc.path or path, exc.line, "", ERROR, exc.message)]
     return loaded, check_catalog(loaded)
@@ -224,5 +299,5 @@ def check_languages(locales_dir: Path, codes: list[str]) -> dict[str, list[Probl
         found[code] = []
         for path in sorted(locales_dir.glob(f"{code}/LC_MESSAGES/*.po"),
                            key=lambda p: (p.stem != "common", p.stem)):
-            found[code] += check_file(path, code)[1]
+            found[code] += check_file(path, code, locales_dir)[1]
     return found

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ClinicError
 
-MAX_LENGTH = {"name": 120, "address": 200, "phone": 40, "emergency": 40, "website": 200,
+MAX_LENGTH = {"name": 120, "address": 200, "phone": 40, "emergency": 40, "website": 120,
               "logo": 500, "urdu_style": 20}
 URDU_STYLES = ("naskh", "nastaliq")
 REQUIRED = ("name",)
 LOGO_TYPES = {".png": b"\x89PNG\r\n\x1a\n", ".svg": None}
 MAX_LOGO_BYTES = 2_000_000
-# Control characters and direction overrides/isolates: a stray one could reverse a
-# phone number on paper.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+MAX_FILE_BYTES = 64 * 1024  # a clinic file is a dozen short lines
+MAX_LOGO_PIXELS = 4_000_000  # decoded RGBA: 16 MB per worker
+MAX_SVG_ELEMENTS = 5000  # drawn elements, <use> copies included
+MAX_SVG_USE_DEPTH = 3
+# Controls, format characters (direction marks, isolates, U+061C, zero-width and
+# tag characters), line and paragraph separators: each can reorder, split or hide
+# text on paper. Names and addresses may join letters (ZWNJ, ZWJ), as Persian needs.
+_REFUSED = ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp")
+_JOINERS = frozenset("\u200c\u200d")
+_PHONE = re.compile(r"^[\d +\-().,/]+$")  # any script's digits, spaces and + - ( ) . , /
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 
 
 @dataclass(frozen=True)
@@ -51,10 +61,16 @@ def load_clinic(path: Path) -> Clinic:
         raw = path.read_bytes()
     except OSError as exc:
         raise ClinicError(f"cannot read clinic file: {exc.strerror}", path=path) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ClinicError(f"the clinic file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}",
+                          path=path)
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))  # Notepad saves a byte-order mark
     except UnicodeDecodeError:
         raise ClinicError("not valid UTF-8; save the file as UTF-8", path=path) from None
+    except RecursionError:
+        raise ClinicError("values are nested too deeply; every value is one line of text in"
+                          " quotes", path=path) from None
     except tomllib.TOMLDecodeError as exc:
         # Python < 3.14 has the position only inside the message text.
         found = re.search(r"\s*\(at line (\d+), column \d+\)", str(exc))
@@ -82,9 +98,15 @@ def load_clinic(path: Path) -> Clinic:
         if len(value) > limit:
             raise ClinicError(f'"{key}" is {len(value)} characters long; the limit is {limit}',
                               path=path)
-        if _INVISIBLE.search(value):
-            raise ClinicError(f'"{key}" contains control characters, line breaks or invisible'
-                              " direction marks; retype it", path=path)
+        refused = [c for c in value if unicodedata.category(c) in _REFUSED
+                   and not (c in _JOINERS and key in ("name", "address"))]
+        if refused:
+            raise ClinicError(f'"{key}" contains U+{ord(refused[0]):04X}, a control, line break'
+                              " or invisible formatting character that can reorder or hide"
+                              " text on paper; retype it", path=path)
+        if key in ("phone", "emergency") and not _PHONE.match(value):
+            raise ClinicError(f'"{key}" may contain only digits, spaces and + - ( ) . , /, not'
+                              f" {value!r}", path=path)
         values[key] = value
 
     if "website" in values:
@@ -100,10 +122,18 @@ def load_clinic(path: Path) -> Clinic:
 
 def _check_website(clinic_file: Path, url: str) -> None:
     """Printed and put in a QR code, so it must be a plain web address."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-        raise ClinicError(f'"website" must be a web address starting with https://, not'
-                          f" {url!r}", path=clinic_file)
+    fail = ClinicError(f'"website" must be a web address starting with https://, not {url!r}',
+                       path=clinic_file)
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # both parse, and may raise
+    except ValueError:
+        raise fail from None
+    if parts.scheme not in ("http", "https") or not host or " " in url:
+        raise fail
+    if not _HOST.match(host) or not url.isascii():
+        raise ClinicError(f'"website" must be plain ASCII, with the host in its xn-- form for'
+                          f" non-Latin names, not {url!r}", path=clinic_file)
 
 
 def _check_logo(clinic_file: Path, value: str) -> Path:
@@ -121,10 +151,65 @@ def _check_logo(clinic_file: Path, value: str) -> Path:
     if size > MAX_LOGO_BYTES:
         raise ClinicError(f'logo "{value}" is {size} bytes; the limit is {MAX_LOGO_BYTES}',
                           path=clinic_file)
-    head = logo.read_bytes()[:512]
+    data = logo.read_bytes()
+    head = data[:512]
     magic = LOGO_TYPES[logo.suffix.lower()]
     ok = head.startswith(magic) if magic else b"<svg" in head or head.lstrip().startswith(b"<?xml")
     if not ok:
         raise ClinicError(f'logo "{value}" is not a valid {logo.suffix.lower()[1:].upper()} image',
                           path=clinic_file)
+    problem = _png_problem(data) if magic else _svg_problem(data)
+    if problem:
+        raise ClinicError(f'logo "{value}" {problem}', path=clinic_file)
     return logo
+
+
+def _png_problem(data: bytes) -> str | None:
+    """A PNG's size from its header: decoding is what costs memory, so check first."""
+    if data[12:16] != b"IHDR":
+        return "is not a valid PNG image"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if width * height > MAX_LOGO_PIXELS:
+        return (f"is {width} x {height} pixels; the limit is {MAX_LOGO_PIXELS:,} pixels"
+                " (a logo needs about 1000 x 500)")
+    return None
+
+
+def _svg_problem(data: bytes) -> str | None:
+    """Bounded SVG: no entities, few elements, and <use> references that stay shallow."""
+    import xml.etree.ElementTree as ET
+
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return "declares a DOCTYPE or entities; save it as plain SVG"
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        return f"is not valid SVG: {exc}"
+    elements = list(root.iter())
+    if len(elements) > MAX_SVG_ELEMENTS:
+        return f"has {len(elements)} elements; the limit is {MAX_SVG_ELEMENTS}"
+    ids = {e.get("id"): e for e in elements if e.get("id")}
+    href_keys = ("href", "{http://www.w3.org/1999/xlink}href")
+
+    def expanded(element: ET.Element, depth: int) -> int:
+        """How many elements drawing ``element`` costs, <use> targets included."""
+        if depth > MAX_SVG_USE_DEPTH:
+            raise ValueError
+        total = 1
+        if element.tag.rsplit("}", 1)[-1] == "use":
+            href = next((element.get(k) or "" for k in href_keys if element.get(k)), "")
+            target = ids.get(href.removeprefix("#"))
+            if target is not None:
+                total += expanded(target, depth + 1)
+        for child in element:
+            total += expanded(child, depth)
+            if total > MAX_SVG_ELEMENTS:
+                raise ValueError
+        return total
+
+    try:
+        expanded(root, 0)
+    except (ValueError, RecursionError):
+        return (f"nests <use> references too deeply or draws more than {MAX_SVG_ELEMENTS}"
+                f" elements (limits: depth {MAX_SVG_USE_DEPTH}); simplify it")
+    return None

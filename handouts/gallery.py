@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog as cat
+from .check import ERROR, check_file
 from .domains import handout_names
-from .errors import HandoutError
+from .errors import CatalogError, HandoutError
 from .gate import decide
 from .pdf import write_atomic
 from .project import Project
@@ -89,10 +90,23 @@ class Status:
     reviewed: bool
 
 
+@dataclass(frozen=True)
+class GalleryWritten:
+    """``OUT/index.html``, and why it is in English when another language was asked for."""
+
+    path: Path
+    failure: HandoutError | None = None  # its catalog is broken
+    held: str | None = None  # its catalog is unfinished
+
+
 def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAGE,
-                  allow_incomplete: bool = False) -> Path:
+                  allow_incomplete: bool = False) -> GalleryWritten:
     """Write ``OUT/index.html``: every leaflet in ``out`` that the current content
-    publishes, and each handout's status per shipped language; return its path."""
+    publishes, and each handout's status per shipped language.
+
+    Its own catalog is gated like a leaflet's: a broken or unfinished
+    translation of the page is not used, and the page is written in English.
+    """
     import pypdfium2
 
     handouts = handout_names(project.templates_dir)
@@ -144,7 +158,7 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
             code, language.tag, language.direction, language.native_name, decision.status,
             round(decision.counts.percent), decision.reviewed))
 
-    ui_catalog = _ui_catalog(project, ui_code)
+    ui_catalog, failure, held = _ui_catalog(project, ui_code)
     ui_language = ui_catalog.language if ui_catalog else _language(cat.SOURCE_LANGUAGE)
     text = _Gettext(ui_catalog)
     languages = sorted({(e.language, e.native_name) for e in entries})
@@ -155,14 +169,30 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
         gettext=text.gettext, ngettext=text.ngettext, pgettext=text.pgettext)
     target = out / INDEX
     write_atomic(target, html)
-    return target
+    return GalleryWritten(target, failure, held)
 
 
 def _language(code: str) -> cat.Language:
     return cat.Language(code=code, locale=cat.parse_locale(code))
 
 
-def _ui_catalog(project: Project, code: str) -> cat.LoadedCatalog | None:
-    """The gallery's own catalog for ``code``, if a translation exists."""
+def _ui_catalog(project: Project, code: str
+                ) -> tuple[cat.LoadedCatalog | None, HandoutError | None, str | None]:
+    """The gallery's own catalog for ``code`` when it is fit to print, else None and why."""
     path = cat.catalog_path(project.locales_dir, code, GALLERY_DOMAIN)
-    return cat.load_catalog(path, code) if path.is_file() else None
+    if code == cat.SOURCE_LANGUAGE or not (path.exists() or path.is_symlink()):
+        return None, None, None
+    loaded, problems = check_file(path, code, project.locales_dir)
+    errors = [p for p in problems if p.severity == ERROR]
+    if loaded is None or errors:
+        first = errors[0]
+        return None, CatalogError(
+            f"the gallery page is in English: its translation has {len(errors)} error(s);"
+            f" first, line {first.line}: {first.reason}. Run: python generate.py check"
+            f" --lang {code}", path=path, language=code), None
+    unfinished = [m for m in loaded.messages() if m.fuzzy or not all(cat.message_strings(m))]
+    if unfinished:
+        return None, None, (f"{path}: [{code}] the gallery page is in English: its translation"
+                            f" has {len(unfinished)} untranslated or fuzzy message(s), e.g."
+                            f" {cat.excerpt(str(unfinished[0].id))}")
+    return loaded, None, None

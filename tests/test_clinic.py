@@ -37,10 +37,12 @@ def test_example_and_fixture_load() -> None:
     ("name = 42\n", '"name" must be text in quotes, not int'),
     ('name = ""\n', '"name" is empty; remove the line or fill it in'),
     (f'name = "{"x" * 121}"\n', '"name" is 121 characters long; the limit is 120'),
-    ('name = "A\\nB"\n', '"name" contains control characters, line breaks or invisible'
-                           " direction marks; retype it"),
-    ('name = "A\\u202eB"\n', '"name" contains control characters, line breaks or invisible'
-                              " direction marks; retype it"),
+    ('name = "A\\nB"\n', '"name" contains U+000A, a control, line break or invisible'
+                           " formatting character that can reorder or hide text on paper;"
+                           " retype it"),
+    ('name = "A\\u202eB"\n', '"name" contains U+202E, a control, line break or invisible'
+                              " formatting character that can reorder or hide text on paper;"
+                              " retype it"),
     ('name = "A"\nlogo = "missing.png"\n', 'logo "missing.png" not found at {dir}/missing.png'),
     ('name = "A"\nlogo = "../x.png"\n', 'logo "../x.png" is outside the clinic file\'s folder'
                                         " {dir}"),

@@ -98,9 +98,12 @@ CASES: dict[str, tuple[Setup, str]] = {
                                     clinic(p, 'name = "A"\nlogo = "logo.png"\n'))[1],
                          'Error: {project}/clinic.toml: logo "logo.png" is 3000008 bytes; the'
                          " limit is 2000000"),
-    "clinic-long-value": (lambda p: clinic(p, f'name = "{"A" * 100_000}"\n'),
-                          'Error: {project}/clinic.toml: "name" is 100000 characters long; the'
+    "clinic-long-value": (lambda p: clinic(p, f'name = "{"A" * 60_000}"\n'),
+                          'Error: {project}/clinic.toml: "name" is 60000 characters long; the'
                           " limit is 120"),
+    "clinic-huge-file": (lambda p: clinic(p, f'name = "{"A" * 100_000}"\n'),
+                         "Error: {project}/clinic.toml: the clinic file is 100010 bytes; the"
+                         " limit is 65536"),
     "clinic-encoding": (lambda p: clinic(p, b'name = "Cl\xefnica"\n'),
                         "Error: {project}/clinic.toml: not valid UTF-8; save the file as"
                         " UTF-8"),

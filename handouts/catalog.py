@@ -253,9 +253,12 @@ class _Parser(PoFileParser):
                     self.nplurals = plural_forms(plural, self.path)
             else:
                 if context == "":
-                    # Babel's .mo writer drops an empty context, so this entry would
-                    # silently replace the one without a context.
-                    raise CatalogError(f'empty msgctxt "" on {excerpt(msgid)}; delete the'
+                    # Compiled, an empty context is no context: this entry would silently
+                    # replace the one without, so it is a duplicate of it.
+                    first = self.seen.get((msgid, None))
+                    where = f" (the entry on line {first})" if first else ""
+                    raise CatalogError(f'duplicate message {excerpt(msgid)}: an empty msgctxt ""'
+                                       f" is the same key as no msgctxt{where}; delete the"
                                        " msgctxt line", path=self.path, line=line)
                 if len(self.messages) > 1:
                     self._check_plural_count(msgid, line)

@@ -1,0 +1,337 @@
+"""What a hostile or careless translation or clinic file can do to a reader.
+
+Each case edits a copy of the project the way a translator's editor or a clinic's
+text editor would, then builds and reads the real PDF back: a refused leaflet is
+not written, a draft shows the English instead, and the clinic's numbers print
+in their own digit order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pdfread import squash, text
+
+from handouts.build import BuildOptions, build
+from handouts.catalog import catalog_path, load_catalog
+from handouts.cli import cli
+from handouts.project import Project
+from handouts.sync import write_catalog
+
+HANDOUT = "stockholm-syndrome-treatment"
+DATA = Path(__file__).parent.parent / "data"
+HEADING = "Get help now"
+SIGN = "hurts themselves or may do so"
+INSTRUCTION = "Call your local emergency number, or go to the nearest emergency department."
+EMERGENCY = "Emergency: %(number)s"
+CLINIC_LINE = "Your clinic: %(number)s"
+PUBLISHED = "Published: %(date)s"
+BANNER = "Incomplete translation: some text is shown in English."
+
+# (language, msgid, hostile translation, the check's reason)
+TRANSLATIONS = {
+    "zwsp-heading": ("es", HEADING, "\u200b\u200b", "prints nothing visible"),
+    "word-joiner-sign": ("es", SIGN, "\u2060", "prints nothing visible"),
+    "soft-hyphen-sign": ("es", "hurts other people or may do so", "\u00ad\u00ad",
+                         "prints nothing visible"),
+    "tag-characters": ("es", HEADING, "\U000e0041\U000e0062", "invisible control character"),
+    "hangul-filler": ("es", SIGN, "\u3164", "prints nothing visible"),
+    "spaces-only-banner": ("es", BANNER, "\u3000 \u2003", "prints nothing visible"),
+    "repeated-placeholder": ("es", EMERGENCY, "Emergencias: 1%(number)s%(number)s",
+                             "appears 2 times"),
+    "added-number": ("es", EMERGENCY, "Emergencias: %(number)s o 112",
+                     "number 112 is not in the English"),
+    "added-number-native": ("ar", EMERGENCY, "الطوارئ: %(number)s أو ١١٢",
+                            "number 112 is not in the English"),
+    "repr": ("es", EMERGENCY, "Emergencias: %(number)r", "internal form"),
+    "ascii": ("es", PUBLISHED, "Publicado: %(date)a", "not a valid conversion specifier"),
+    "isolates-by-number": ("ar", EMERGENCY, "الطوارئ: \u2067%(number)s\u2069",
+                           "beside a number"),
+    "rlm-by-number": ("ar", CLINIC_LINE, "عيادتك: \u200f%(number)s", "beside a number"),
+    "alm-by-number": ("ar", CLINIC_LINE, "عيادتك: %(number)s\u061c", "beside a number"),
+    "lrm-in-ltr": ("es", HEADING, "Busque\u200e ayuda ahora", "left-to-right language"),
+    "override": ("ar", HEADING, "\u202eاطلب المساعدة الآن",  # noqa: RUF001
+                 "invisible control character"),
+    "too-long": ("es", HEADING, "Busque ayuda ahora. " * 20, "more than 4 times"),
+}
+
+
+def edit(project: Project, code: str, domain: str, msgid: str, translation: str) -> Path:
+    path = catalog_path(project.locales_dir, code, domain)
+    loaded = load_catalog(path)
+    loaded.catalog[msgid].string = translation
+    write_catalog(path, loaded.catalog)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(TRANSLATIONS))
+def test_translation_that_would_mislead_a_reader_is_refused_and_drafts_show_english(
+        tmp_path: Path, project_copy: Project, case: str) -> None:
+    code, msgid, translation, reason = TRANSLATIONS[case]
+    path = edit(project_copy, code, "common", msgid, translation)
+    clinic = DATA / "clinic" / "clinic.toml"
+    options = {"languages": (code,), "handouts": (HANDOUT,), "clinic": clinic}
+    refused = build(project_copy, BuildOptions(out=tmp_path / "out", **options))  # type: ignore[arg-type]
+    assert refused.written == []
+    [failure] = refused.failures
+    assert failure.path == path and failure.language == code
+    assert reason in failure.message and "not published" in failure.message
+
+    result = CliRunner().invoke(cli, ["--project", str(project_copy.root), "check",
+                                      "--lang", code])
+    assert result.exit_code == 1 and reason in result.output
+
+    draft = build(project_copy, BuildOptions(out=tmp_path / "draft", allow_incomplete=True,
+                                             **options))  # type: ignore[arg-type]
+    if "conversion specifier" in reason:  # GNU msgfmt refuses the file: not even a draft
+        assert draft.written == [] and "GNU msgfmt --check" in str(draft.failures[0])
+        return
+    assert draft.ok, draft.failures
+    body = text(draft.written[0].path)
+    # The broken message is printed in English; the clinic's numbers, once each.
+    english = msgid.replace("%(number)s", "911" if msgid == EMERGENCY else "+1 555 0100")
+    english = english.replace("%(date)s", "")
+    if msgid not in (BANNER, PUBLISHED) and code != "ar":
+        assert squash(english) in squash(body), body
+    elif msgid not in (BANNER, PUBLISHED):  # English inside an RTL page: word by word
+        letters = re.sub(r"\W", "", body)
+        assert all(re.sub(r"\W", "", word) in letters for word in english.split()), body
+    assert digit_runs(body).count("911") == 1
+    assert digit_runs(body).count("15550100") == 1
+    assert "112" not in digit_runs(body) and "1911911" not in digit_runs(body)
+    assert "'911'" not in body and "Markup(" not in body
+
+
+def digit_runs(body: str) -> list[str]:
+    """The numbers on the page, as runs of digits with their spaces and + - ( ) removed."""
+    ascii_digits = "".join(str(int(c)) if c.isdigit() else c for c in body)
+    return [re.sub(r"\D", "", run) for run in re.findall(r"[\d+(][\d +\-()]*\d|\d", ascii_digits)]
+
+
+def test_an_empty_msgctxt_entry_cannot_replace_another(tmp_path: Path,
+                                                       project_copy: Project) -> None:
+    path = catalog_path(project_copy.locales_dir, "es", "common")
+    text_before = path.read_text("utf-8")
+    path.write_text(text_before + f'\nmsgctxt ""\nmsgid "{INSTRUCTION}"\nmsgstr "Llame al 555."\n',
+                    "utf-8")
+    line = len(text_before.splitlines()) + 3
+    first = load_catalog(catalog_path(Path(__file__).parent.parent.parent / "locales", "es",
+                                      "common")).lines[(INSTRUCTION, None)]
+    result = CliRunner().invoke(cli, ["--project", str(project_copy.root), "build", "--lang",
+                                      "es", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f'Failed: {path}:{line}: [es] duplicate message "{INSTRUCTION[:39]}…": an empty'
+        f' msgctxt "" is the same key as no msgctxt (the entry on line {first}); delete the'
+        " msgctxt line"]
+    assert not list(tmp_path.glob("es/*.pdf"))
+
+
+def clinic_file(tmp_path: Path, body: str | bytes) -> Path:
+    path = tmp_path / "clinic.toml"
+    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    return path
+
+
+CLINIC_CASES = {
+    "alm-in-emergency": ('name = "A"\nemergency = "9\u061c11"\n', '"emergency" contains U+061C'),
+    "line-separator": ('name = "A"\nemergency = "91\u20281"\n', '"emergency" contains U+2028'),
+    "paragraph-separator": ('name = "A"\nphone = "555\u20290100"\n', '"phone" contains U+2029'),
+    "isolate-in-name": ('name = "A\u2066B"\n', '"name" contains U+2066'),
+    "zero-width-in-phone": ('name = "A"\nphone = "555\u200b0100"\n', '"phone" contains U+200B'),
+    "letters-in-emergency": ('name = "A"\nemergency = "9l1"\n',
+                             '"emergency" may contain only digits'),
+    "bracket-host": ('name = "A"\nwebsite = "https://[clinic.example.org"\n',
+                     '"website" must be a web address'),
+    "full-width-host": ('name = "A"\nwebsite = "https://clinic\uff0eexample.org"\n',
+                        '"website" must be'),
+    "bad-port": ('name = "A"\nwebsite = "https://clinic.example.org:99999/"\n',
+                 '"website" must be a web address'),
+    "non-ascii-path": ('name = "A"\nwebsite = "https://clinic.example.org/\u00e9"\n',
+                       '"website" must be plain ASCII'),
+    "too-long-website": ('name = "A"\nwebsite = "https://example.org/' + "a" * 120 + '"\n',
+                         '"website" is 140 characters long; the limit is 120'),
+    "deep-nesting": ("name = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLINIC_CASES))
+def test_clinic_file_gives_one_line(tmp_path: Path, case: str) -> None:
+    body, expected = CLINIC_CASES[case]
+    path = clinic_file(tmp_path, body)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "--lang", "en", "--handout", HANDOUT,
+                                      "--clinic", str(path), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: {path}: ") and expected in line, line
+    assert not out.exists()
+
+
+def test_persian_clinic_name_may_join_letters(tmp_path: Path) -> None:
+    from handouts.clinic import load_clinic
+
+    name = "کلینیک می\u200cخواهم"  # noqa: RUF001
+    assert load_clinic(clinic_file(tmp_path, f'name = "{name}"\n')).name == name
+
+
+def png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk
+            + struct.pack(">I", zlib.crc32(chunk)))
+
+
+NESTED_USE = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+              '<defs><rect id="a0" width="1" height="1"/>'
+              + "".join(f'<g id="a{i}"><use xlink:href="#a{i - 1}"/><use xlink:href="#a{i - 1}"/>'
+                        "</g>" for i in range(1, 12))
+              + '</defs><use xlink:href="#a11"/></svg>')
+LOGOS = {
+    "png-huge": ("logo.png", png_header(13_000, 13_000), "is 13000 x 13000 pixels"),
+    "svg-nested-use": ("logo.svg", NESTED_USE.encode(), "nests <use> references too deeply"),
+    "svg-entities": ("logo.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+                     b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+                     "declares a DOCTYPE or entities"),
+    "svg-many-elements": ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg">'
+                          + b"<g/>" * 6000 + b"</svg>", "has 6001 elements; the limit is 5000"),
+    "svg-broken": ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><g></svg>',
+                   "is not valid SVG"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOGOS))
+def test_logo_that_would_exhaust_a_worker_is_refused(tmp_path: Path, case: str) -> None:
+    name, data, expected = LOGOS[case]
+    (tmp_path / name).write_bytes(data)
+    path = clinic_file(tmp_path, f'name = "A"\nlogo = "{name}"\n')
+    result = CliRunner().invoke(cli, ["build", "--lang", "en", "--handout", HANDOUT,
+                                      "--clinic", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr == f'Error: {path}: logo "{name}" {expected}' + (
+        "" if case != "png-huge" else
+        "; the limit is 4,000,000 pixels (a logo needs about 1000 x 500)") + (
+        " or draws more than 5000 elements (limits: depth 3); simplify it"
+        if case == "svg-nested-use" else "") + (
+        ": mismatched tag: line 1, column 45" if case == "svg-broken" else "") + (
+        "; save it as plain SVG" if case == "svg-entities" else "") + "\n"
+
+
+def test_long_web_address_wraps_and_the_qr_code_stays_on_page_one(tmp_path: Path) -> None:
+    url = ("https://www.riverside-family-clinic.example.org/patients/leaflets/"
+           "stockholm-syndrome/treatment-and-recovery")
+    assert len(url) <= 120
+    path = clinic_file(tmp_path, f'name = "Riverside Family Clinic"\nwebsite = "{url}"\n')
+    from handouts.build import output_path
+
+    out = tmp_path / "out"
+    report = build(Project(Path(__file__).parent.parent.parent), BuildOptions(
+        out=out, languages=("en", "ar"), handouts=(HANDOUT,), clinic=path,
+        formats=("standard", "large-print", "bilingual")))
+    assert report.ok, report.failures
+    import pdfplumber
+
+    for code in ("en", "ar"):
+        for fmt in ("standard", "large-print", "bilingual"):
+            pdf = output_path(out, code, HANDOUT, "a4", fmt)
+            with pdfplumber.open(pdf) as document:
+                first = document.pages[0]
+                chars = [c for c in first.chars if c["text"].strip()]
+                assert all(c["x0"] >= 0 and c["x1"] <= first.width for c in chars), (code, fmt)
+                # Every piece is printed (RTL pages extract punctuation out of order).
+                letters = re.sub(r"\W", "", first.extract_text())
+                assert all(part in letters for part in re.split(r"\W", url)), (code, fmt)
+            # The QR code is on the first page, whole: it decodes to the address.
+            png = tmp_path / f"{code}-{fmt}"
+            subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf),
+                            str(png)], check=True)
+            decoded = subprocess.run(["zbarimg", "--quiet", "--raw", f"{png}-1.png"],
+                                     capture_output=True, text=True, check=True)
+            assert decoded.stdout.strip() == url, (code, fmt)
+
+
+def symlink_catalog(project: Project, target: Path) -> Path:
+    path = catalog_path(project.locales_dir, "es", HANDOUT)
+    path.unlink()
+    path.symlink_to(target)
+    return path
+
+
+@pytest.mark.parametrize("target", ["outside", "dev-zero", "fifo", "folder-outside"])
+def test_catalog_that_is_not_a_file_inside_the_project_is_one_line(
+        tmp_path: Path, project_copy: Project, target: str) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    path = catalog_path(project_copy.locales_dir, "es", HANDOUT)
+    if target == "outside":
+        (outside / "x.po").write_bytes(path.read_bytes())
+        symlink_catalog(project_copy, outside / "x.po")
+        expected = "leads outside the project's locales folder"
+    elif target == "dev-zero":
+        symlink_catalog(project_copy, Path("/dev/zero"))
+        expected = "leads outside the project's locales folder (to /dev/zero)"
+    elif target == "fifo":
+        path.unlink()
+        os.mkfifo(path)
+        expected = "not a regular file"
+    else:
+        folder = project_copy.locales_dir / "es"
+        folder.rename(outside / "es")
+        folder.symlink_to(outside / "es")
+        expected = "leads outside the project's locales folder"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["--project", str(project_copy.root), "build", "--lang",
+                                      "es", "--lang", "fr", "--handout", HANDOUT, "--out",
+                                      str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Failed: ") and expected in lines[0], lines
+    assert [p.parent.name for p in out.glob("*/*.pdf")] == ["fr"]
+
+
+def test_catalog_with_too_many_entries_is_refused_before_parsing(
+        tmp_path: Path, project_copy: Project) -> None:
+    path = catalog_path(project_copy.locales_dir, "es", HANDOUT)
+    path.write_text(path.read_text("utf-8") + "".join(
+        f'\nmsgid "extra {i}"\nmsgstr "x"\n' for i in range(6000)), "utf-8")
+    result = CliRunner().invoke(cli, ["--project", str(project_copy.root), "check", "--lang",
+                                      "es"])
+    assert result.exit_code == 1
+    assert f"{path}: error: has 6000 entries" not in result.output
+    assert "entries; the limit is 5000 per catalog" in result.output
+
+
+@pytest.mark.parametrize("state", ["error", "fuzzy"])
+def test_gallery_catalog_is_gated(tmp_path: Path, project_copy: Project, state: str) -> None:
+    path = catalog_path(project_copy.locales_dir, "es", "gallery")
+    loaded = load_catalog(path)
+    message = loaded.catalog["Patient leaflets"]
+    if state == "error":
+        message.string = "Folletos <script>x</script>"
+    else:
+        message.flags.add("fuzzy")
+    write_catalog(path, loaded.catalog)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["--project", str(project_copy.root), "build", "--lang",
+                                      "en", "--handout", HANDOUT, "--gallery-lang", "es",
+                                      "--out", str(out)])
+    html = (out / "index.html").read_text("utf-8")
+    assert "<h1>Patient leaflets</h1>" in html and "<script>x" not in html  # in English
+    if state == "error":
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Failed: {path}: [es] the gallery page is in English:"
+                                        " its translation has 1 error(s); first, line ")
+    else:
+        assert result.exit_code == 0
+        assert result.stderr.startswith(f"Warning: {path}: [es] the gallery page is in"
+                                        " English: its translation has 1 untranslated or fuzzy")

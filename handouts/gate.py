@@ -77,15 +77,17 @@ def _load(locales_dir: Path, code: str, domain: str) -> LoadedCatalog | None:
     try:
         stat = path.stat()
     except OSError:
-        return None if not path.is_symlink() else load_catalog(path, code)  # it reports why
-    return _load_cached(path, code, (stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        # A dangling link is an error, not a missing (untranslated) catalog.
+        return None if not path.is_symlink() else load_catalog(path, code, locales_dir)
+    return _load_cached(path, code, locales_dir, (stat.st_mtime_ns, stat.st_size, stat.st_ino))
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(path: Path, code: str, stamp: tuple[int, int, int]) -> LoadedCatalog:
+def _load_cached(path: Path, code: str, root: Path, stamp: tuple[int, int, int]
+                 ) -> LoadedCatalog:
     """One catalog, read once per content: the matrix reads common.po once per handout.
     Callers only read what it returns."""
-    return load_catalog(path, code)
+    return load_catalog(path, code, root)
 
 
 def leaflet_text(locales_dir: Path, templates_dir: Path, code: str, handout: str

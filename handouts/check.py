@@ -103,8 +103,8 @@ def _markup(text: str) -> _Tags:
 
 
 def _digits(text: str) -> list[str]:
-    """Numbers outside placeholders, with native digits (٣, ३) read as ASCII."""
-    text = _PLACEHOLDER.sub(" ", text)
+    """Printed numbers (not in placeholders or tags), native digits (٣, ३) read as ASCII."""
+    text = _PLACEHOLDER.sub(" ", re.sub(r"<[^>]*>", " ", text))
     ascii_text = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
     return _NUMBER.findall(ascii_text)
 

@@ -135,7 +135,7 @@ def test_gate_refuses_check_errors_and_draft_falls_back_to_english(
     report = build(project_copy, one(out=tmp_path / "out", languages=("es",)))
     assert report.written == []
     assert [str(f) for f in report.failures] == [
-        f"{path}: [es] not published: 1 error(s) in the translation of {HANDOUT}; first, line"
+        f"{path}: [es] not published: 2 error(s) in the translation of {HANDOUT}; first, line"
         f' {line}: "Get help now": a stray "%" would crash the build; write "%%" for a literal'
         f" percent sign. Run: python generate.py check --lang es --handout {HANDOUT}"]
 

@@ -1,0 +1,111 @@
+"""Verify the safety text on the finished PDF, as the reader will get it.
+
+The "Get help now" box (its heading, the warning signs and the emergency
+instruction) must be on the page, and the clinic's phone and emergency numbers
+must print exactly once per copy of the box, in the clinic file's digit order.
+The check reads the PDF's text layer back with PDFium, so it sees what
+WeasyPrint drew, after line breaking and bidirectional reordering.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Share of a message's letters that must be found, in order, in the page's text.
+# Not 1.0: PDFium maps some Devanagari and Arabic ligatures to other code points
+# (the text layer issue); every other script matches in full.
+PRESENT = 0.75
+_NUMBER_RUN = re.compile(r"[+(]?\d[\d +\-()./]*\d|\d")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one leaflet must show: safety texts and the clinic's numbers."""
+
+    texts: Sequence[tuple[str, str]]  # (msgid, the text as printed)
+    numbers: Sequence[tuple[str, str]]  # (label, number from the clinic file)
+    copies: int = 1  # bilingual leaflets show the box twice
+
+
+def skeleton(text: str) -> str:
+    """Letters and digits only, decomposed, without marks: what survives extraction."""
+    text = re.sub(r"<[^>]*>", "", text)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if unicodedata.category(c)[0] in "LN").casefold()
+
+
+def digits(text: str) -> str:
+    """A number's digits, any script's read as ASCII, in the order printed."""
+    return "".join(str(unicodedata.digit(c)) for c in text if c.isdigit())
+
+
+def number_runs(text: str) -> list[str]:
+    """Every number on the page: runs of digits with their spaces and + - ( ) . /"""
+    ascii_text = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
+    return [digits(run) for run in _NUMBER_RUN.findall(ascii_text)]
+
+
+def page_text(data: bytes) -> str:
+    """The PDF's text layer, page after page, as PDFium extracts it."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return "\n".join(document[i].get_textpage().get_text_range()
+                         for i in range(len(document)))
+    finally:
+        document.close()
+
+
+def _found(wanted: str, body: str) -> float:
+    """Share of ``wanted``'s 4-letter pieces found in one stretch of ``body`` around its
+    best match. Pieces, not one sequence: an RTL paragraph's wrapped lines may be
+    extracted out of order; letters from all over the page do not count."""
+    if not wanted:
+        return 0.0
+    if wanted in body:
+        return 1.0
+    anchor = difflib.SequenceMatcher(None, body, wanted, autojunk=False).find_longest_match(
+        0, len(body), 0, len(wanted))
+    if anchor.size < min(4, len(wanted)):
+        return 0.0
+    start = max(0, anchor.a - anchor.b - len(wanted))
+    window = body[start:anchor.a + (len(wanted) - anchor.b) + len(wanted)]
+    # PDFium's stray code points for some ligatures belong to other scripts: drop them.
+    scripts = {_script(c) for c in wanted}
+    window = "".join(c for c in window if _script(c) in scripts)
+    pieces = {wanted[i:i + 4] for i in range(max(1, len(wanted) - 3))}
+    return sum(piece in window for piece in pieces) / len(pieces)
+
+
+def _script(char: str) -> str:
+    """A rough script name: the first word of the character's Unicode name."""
+    return unicodedata.name(char, "?").split(" ", 1)[0]
+
+
+def safety_problems(data: bytes, expected: Expected) -> list[str]:
+    """What is wrong with the safety text of one finished PDF; empty when it holds."""
+    text = page_text(data)
+    body = skeleton(text)
+    problems = []
+    for msgid, printed in expected.texts:
+        share = _found(skeleton(printed), body)
+        if share < PRESENT:
+            problems.append(f"the safety text {_quote(msgid)} is not on the printed page"
+                            f" ({share:.0%} of it was found)")
+    runs = number_runs(text)
+    for label, number in expected.numbers:
+        count = runs.count(digits(number))
+        if count != expected.copies:
+            problems.append(f"the {label} number {number} prints {count} time(s) in its digit"
+                            f" order; it must print {expected.copies} time(s)")
+    return problems
+
+
+def _quote(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return f'"{text}"' if len(text) <= width else f'"{text[:width - 1]}…"'

@@ -19,7 +19,7 @@ from . import __version__
 from . import catalog as cat
 from .catalog import LoadedCatalog, excerpt
 from .clinic import Clinic, load_clinic
-from .domains import handout_names, printed
+from .domains import handout_names, messages_in, printed
 from .errors import (
     HandoutError,
     LanguageError,
@@ -39,8 +39,9 @@ from .pdf import (
 )
 from .project import Project
 from .pseudo import PSEUDO, pseudo_catalog
-from .render import FORMATS, PAPERS, make_environment, render_html
+from .render import FORMATS, PAPERS, make_environment, printed_message, render_html
 from .review import reviews_path
+from .verify import CONTACTS, HELP_BOX, Expected, safety_problems
 
 # Pages per format: the standard leaflet is two sides of one sheet.
 PAGE_BUDGET = {"standard": 2, "bilingual": 4, "large-print": 6}
@@ -220,11 +221,42 @@ class _Worker:
             raise RenderError(f"{job.handout} ({job.fmt}, {job.paper}) is {pages} pages; the"
                               f" limit is {PAGE_BUDGET[job.fmt]}. Shorten the translation",
                               path=loaded.path, language=language.code)
+        problems = safety_problems(data, self._expected(job, loaded, language))
+        if problems:
+            raise RenderError(f"not published: {problems[0]} ({job.handout}, {job.fmt},"
+                              f" {job.paper}); check the translation of the \"Get help now\""
+                              " box", path=loaded.path, language=language.code)
         write_atomic(job.target, data)
         if self.stylesheet is not None:
             write_atomic(job.target.with_suffix(".html"), html(self.stylesheet))
         return Written(job.target, job.language, job.handout, job.paper, pages, len(data),
                        fmt=job.fmt)
+
+
+    def _expected(self, job: Job, loaded: LoadedCatalog, language: cat.Language) -> Expected:
+        """The safety text this document must show, as it prints it, and the numbers."""
+        templates = self.project.templates_dir
+        clinic = self.clinic
+        numbers = [(label, number) for label, number in (
+            ("emergency", clinic.emergency if clinic else None),
+            ("clinic phone", clinic.phone if clinic else None)) if number]
+        catalog = None if language.is_source else loaded
+        bilingual = job.fmt == "bilingual" and not language.is_source
+        texts = []
+        for template in (HELP_BOX, CONTACTS):
+            for message in messages_in(templates, template):
+                msgid = message.key[0]
+                if "%(" in msgid or (template == CONTACTS and numbers):
+                    continue  # the numbers are checked digit by digit; the generic line
+                    # shows only without them
+                texts.append((msgid, printed_message(catalog, msgid, job.gate.english_for)))
+                if bilingual:
+                    texts.append((msgid, msgid))
+        if clinic and clinic.urdu_style == "nastaliq" and language.code == "ur":
+            # PDFium reads back too little of Nastaliq's text layer to compare (the
+            # text layer issue); its numbers are still checked.
+            texts = [(msgid, printed) for msgid, printed in texts if printed == msgid]
+        return Expected(texts, numbers, copies=2 if bilingual else 1)
 
 
 _worker: _Worker | HandoutError | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import pickle
 import re
 from collections.abc import Callable, Mapping
@@ -187,6 +188,16 @@ def _ltr(value: str) -> Markup:
     Unicode isolates (LRI…PDI), because WeasyPrint ignores ``unicode-bidi``.
     """
     return Markup('<span class="nowrap">%s</span>') % f"\u2066{value}\u2069"
+
+
+def printed_message(catalog: LoadedCatalog | None, msgid: str,
+                    english_for: frozenset[str] = frozenset(), english: bool = False) -> str:
+    """One message as the leaflet prints it (placeholders left in), tags removed."""
+    text = _Gettext(catalog, english_for)
+    text.english = english
+    translated = (str(text.translations.gettext(msgid)) if text.translations and not english
+                  and msgid not in english_for else msgid)
+    return html.unescape(re.sub(r"<[^>]*>", "", str(sanitize(msgid, translated))))
 
 
 def english_title(env: jinja2.Environment, handout: str) -> str:

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 # Not 1.0: PDFium maps some Devanagari and Arabic ligatures to other code points
 # (the text layer issue); every other script matches in full.
 PRESENT = 0.75
+# The templates that print the safety text: the box, and the contacts inside it.
+HELP_BOX = "partials/help.html"
+CONTACTS = "partials/contacts.html"
 _NUMBER_RUN = re.compile(r"[+(]?\d[\d +\-()./]*\d|\d")
 
 
@@ -87,6 +90,41 @@ def _script(char: str) -> str:
     return unicodedata.name(char, "?").split(" ", 1)[0]
 
 
+def visual_lines(data: bytes) -> list[str]:
+    """Each printed line's characters from left to right, as a reader sees them.
+
+    PDFium's text is in logical order, and it reorders the runs of an RTL line,
+    so a number's groups would come out reversed; the glyph boxes do not."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    lines: list[str] = []
+    try:
+        for index in range(len(document)):
+            textpage = document[index].get_textpage()
+            glyphs = []
+            for i in range(textpage.count_chars()):
+                char = textpage.get_text_range(i, 1)
+                if char.strip():
+                    left, bottom, _right, top = textpage.get_charbox(i)
+                    glyphs.append(((bottom + top) / 2, left, bottom, top, char))
+            # A line: glyphs whose middles fall within the first glyph's height.
+            row: list[tuple[float, str]] = []
+            low = high = 0.0
+            for middle, left, bottom, top, char in sorted(glyphs, reverse=True):
+                if row and not low <= middle <= high:
+                    lines.append("".join(c for _, c in sorted(row)))
+                    row = []
+                if not row:
+                    low, high = bottom, top
+                row.append((left, char))
+            if row:
+                lines.append("".join(c for _, c in sorted(row)))
+    finally:
+        document.close()
+    return lines
+
+
 def safety_problems(data: bytes, expected: Expected) -> list[str]:
     """What is wrong with the safety text of one finished PDF; empty when it holds."""
     text = page_text(data)
@@ -97,7 +135,7 @@ def safety_problems(data: bytes, expected: Expected) -> list[str]:
         if share < PRESENT:
             problems.append(f"the safety text {_quote(msgid)} is not on the printed page"
                             f" ({share:.0%} of it was found)")
-    runs = number_runs(text)
+    runs = [run for line in visual_lines(data) for run in number_runs(line)]
     for label, number in expected.numbers:
         count = runs.count(digits(number))
         if count != expected.copies:

@@ -335,3 +335,48 @@ def test_gallery_catalog_is_gated(tmp_path: Path, project_copy: Project, state: 
         assert result.exit_code == 0
         assert result.stderr.startswith(f"Warning: {path}: [es] the gallery page is in"
                                         " English: its translation has 1 untranslated or fuzzy")
+
+
+def test_safety_text_hidden_by_the_layout_is_caught_on_the_printed_page(
+        tmp_path: Path, project_copy: Project) -> None:
+    """Even a trusted stylesheet that hides the box, or a template that prints a number
+    twice, is caught on the finished PDF, not published."""
+    css = project_copy.stylesheet
+    css.write_text(css.read_text("utf-8") + "\n.help h2 { display: none; }\n", "utf-8")
+    clinic = DATA / "clinic" / "clinic.toml"
+    report = build(project_copy, BuildOptions(out=tmp_path / "a", languages=("es",),
+                                              handouts=(HANDOUT,), clinic=clinic))
+    assert report.written == []
+    [failure] = report.failures
+    # Some of its words are found, in the sentence below it ("Busque ayuda médica").
+    assert re.fullmatch(r'not published: the safety text "Get help now" is not on the printed'
+                        rf" page \(\d\d?% of it was found\) \({HANDOUT}, standard, a4\); check"
+                        r' the translation of the "Get help now" box', failure.message)
+
+    css.write_text(css.read_text("utf-8").replace(".help h2 { display: none; }", ""), "utf-8")
+    contacts = project_copy.templates_dir / "partials" / "contacts.html"
+    line = '<li><strong>{{ _("Emergency: %(number)s", number=ltr(clinic.emergency)) }}'
+    contacts.write_text(contacts.read_text("utf-8").replace(line, line + "</strong></li>"
+                                                            + line), "utf-8")
+    report = build(project_copy, BuildOptions(out=tmp_path / "b", languages=("en",),
+                                              handouts=(HANDOUT,), clinic=clinic))
+    assert report.written == []
+    assert [f.message for f in report.failures] == [
+        "not published: the emergency number 911 prints 2 time(s) in its digit order; it must"
+        f' print 1 time(s) ({HANDOUT}, standard, a4); check the translation of the "Get help'
+        ' now" box']
+
+
+def test_numbers_read_in_visual_order_on_rtl_pages(tmp_path: Path) -> None:
+    """PDFium's text puts an RTL line's number groups in logical order ("0100 555 +1");
+    the check reads glyph positions, as the eye does."""
+    from handouts.verify import number_runs, page_text, visual_lines
+
+    path = clinic_file(tmp_path, 'name = "A"\nphone = "+1 555 0100"\nemergency = "112"\n')
+    report = build(Project(Path(__file__).parent.parent.parent), BuildOptions(
+        out=tmp_path / "out", languages=("ar",), handouts=(HANDOUT,), clinic=path))
+    assert report.ok, report.failures
+    data = report.written[0].path.read_bytes()
+    assert "0100 555 +1" in page_text(data)
+    runs = [run for line in visual_lines(data) for run in number_runs(line)]
+    assert runs.count("15550100") == 1 and runs.count("112") == 1

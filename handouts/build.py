@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -143,6 +144,9 @@ MANIFEST = ".handouts-manifest.json"
 # Libraries whose version changes the PDFs (CLDR data, sanitiser, QR, fonts, PDF writer).
 VERSIONED = ("weasyprint", "babel", "jinja2", "nh3", "segno", "fonttools", "pydyf")
 RECYCLE_AFTER = 20  # documents per worker process, to cap memory growth
+RENDER_SECONDS = 120  # per document; a leaflet takes under 2 s
+GRACE_SECONDS = 30  # then a worker that does not answer is replaced
+RENDER_MEMORY = 2 * 2**30  # heap per worker; a leaflet needs about 300 MB
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,8 @@ class _Worker:
         except HandoutError as exc:
             exc.language = exc.language or job.language
             return exc
+        except MemoryError:
+            raise  # _work reports the limit
         except Exception as exc:  # one document's surprise must not stop the batch
             return RenderError(f"unexpected {type(exc).__name__} while rendering"
                                f" {job.target.name}: {exc}; please report it",
@@ -264,10 +270,28 @@ _worker: _Worker | HandoutError | None = None
 
 def _start_worker(project: Project, options: BuildOptions, clinic: Clinic | None) -> None:
     global _worker
+    _limit_memory()
     try:
         _worker = _Worker(project, options, clinic)
     except HandoutError as exc:
         _worker = exc  # a pool whose initializer raises restarts workers forever
+
+
+def _limit_memory() -> None:
+    """Cap this worker's heap: a document that needs more fails, the batch goes on."""
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = RENDER_MEMORY if hard == resource.RLIM_INFINITY else min(RENDER_MEMORY, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+class _TooSlow(BaseException):  # not an Exception: run()'s catch-all must let it through
+    """Raised by the alarm inside a document that takes too long."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _TooSlow
 
 
 def _work(job: Job) -> Written | HandoutError:
@@ -276,7 +300,20 @@ def _work(job: Job) -> Written | HandoutError:
         failed = copy.copy(_worker)
         failed.language = failed.language or job.language
         return failed
-    return _worker.run(job)
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(RENDER_SECONDS)
+    try:
+        return _worker.run(job)
+    except _TooSlow:
+        return RenderError(f"{job.target.name} took more than {RENDER_SECONDS} s to lay out;"
+                           " not published. Shorten the translation or simplify the logo",
+                           language=job.language)
+    except MemoryError:
+        return RenderError(f"{job.target.name} needed more than {RENDER_MEMORY // 2**20} MB"
+                           " of memory; not published. Shorten the translation or simplify"
+                           " the logo", language=job.language)
+    finally:
+        signal.alarm(0)
 
 
 def _source_text(locales_dir: Path) -> LoadedCatalog:
@@ -465,17 +502,30 @@ def _withdraw(out: Path, code: str, handout: str, manifest: dict[str, str]) -> N
 
 def _run(project: Project, options: BuildOptions, plan: Plan,
          jobs: list[Job]) -> Iterator[Written | HandoutError]:
-    """Results in job order; one process, or a pool of forked workers."""
-    if not jobs:
-        return
-    workers = max(1, min(options.jobs, len(jobs)))
-    if workers == 1:
-        worker = _Worker(project, options, plan.clinic)
-        yield from (worker.run(job) for job in jobs)
-        return
+    """Results in job order, from a pool of forked worker processes.
+
+    Always processes, even for one job: each document runs under the worker's
+    time and memory limits. A worker that stops answering (stuck in C code, or
+    killed) is replaced with the rest of the batch; its document fails.
+    """
     # fork: workers inherit the imported modules; WeasyPrint itself is imported in
     # each worker (not thread-safe, so processes), once per RECYCLE_AFTER documents.
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, _start_worker, (project, options, plan.clinic),
-                      maxtasksperchild=RECYCLE_AFTER) as pool:
-        yield from pool.imap(_work, jobs, chunksize=1)
+    pending = list(jobs)
+    while pending:
+        workers = max(1, min(options.jobs, len(pending)))
+        with context.Pool(workers, _start_worker, (project, options, plan.clinic),
+                          maxtasksperchild=RECYCLE_AFTER) as pool:
+            results = pool.imap(_work, pending, chunksize=1)
+            for index, job in enumerate(pending):
+                try:
+                    result = results.next(timeout=RENDER_SECONDS + GRACE_SECONDS)
+                except multiprocessing.TimeoutError:
+                    yield RenderError(f"{job.target.name}: its worker stopped answering for"
+                                      f" {RENDER_SECONDS + GRACE_SECONDS} s; not published",
+                                      language=job.language)
+                    pending = pending[index + 1:]
+                    break  # leaving the block terminates the pool; a new one takes the rest
+                yield result
+            else:
+                pending = []

@@ -4,6 +4,7 @@ valid PDF that shows it, never an unhandled exception."""
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 from texts import leaflet
 
 from handouts.catalog import Language
-from handouts.check import ERROR, check_catalog
+from handouts.check import DIRECTION_CONTROLS, ERROR, check_catalog
 from handouts.clinic import load_clinic
 from handouts.errors import CatalogError, HandoutError
 from handouts.gate import leaflet_text
@@ -105,3 +106,59 @@ def test_readable_clinic_name_is_printed(renderer: Renderer, tmp_path: Path, nam
     data = render_clinic(renderer, tmp_path, name)
     if data is not None:
         assert squash(unicodedata.normalize("NFC", name)) in pdf_text(data, tmp_path / "p.pdf")
+
+
+# Every direction control, and the format and separator characters translators paste.
+INVISIBLE = st.sampled_from([
+    *sorted(DIRECTION_CONTROLS), "\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff",
+    "\u2028", "\u2029", "\U000e0041", "\u3164", "\u180e"])
+NOISE = st.text(st.characters(categories=("Lo", "Zs"), max_codepoint=0x6FF) | INVISIBLE,
+                max_size=10)
+NUMBER = st.text(st.sampled_from("0123456789 +-()") | INVISIBLE, min_size=1, max_size=14)
+EMERGENCY = "Emergency: %(number)s"
+
+
+def printed_numbers(data: bytes, tmp: Path) -> list[str]:
+    """Digit runs per printed line, left to right, read with pdfplumber's glyph boxes."""
+    import pdfplumber
+
+    tmp.write_bytes(data)
+    runs: list[str] = []
+    with pdfplumber.open(tmp) as document:
+        for page in document.pages:
+            lines: list[list[dict[str, object]]] = []
+            for char in sorted(page.chars, key=lambda c: c["top"]):
+                if lines and abs(float(char["top"]) - float(lines[-1][0]["top"])) < 4:  # type: ignore[arg-type]
+                    lines[-1].append(char)
+                else:
+                    lines.append([char])
+            for line in lines:
+                visual = "".join(str(c["text"]) for c in sorted(line, key=lambda c: c["x0"]))  # type: ignore[arg-type, return-value]
+                runs += ["".join(d for d in run if d.isdigit())
+                         for run in re.findall(r"\d[\d +\-()]*\d|\d", visual)]
+    return runs
+
+
+@SETTINGS
+@given(before=NOISE, after=NOISE, number=NUMBER)
+def test_emergency_number_prints_in_its_digit_order_or_is_refused(
+        renderer: Renderer, tmp_path: Path, before: str, after: str, number: str) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text(f'name = "A"\nemergency = {json.dumps(number)}\n', "utf-8")
+    try:
+        clinic = load_clinic(path)
+    except HandoutError:
+        return  # refused with one line
+    loaded, _ = leaflet_text(ROOT / "locales", ROOT / "templates", "ar",
+                             "stockholm-syndrome-treatment")
+    assert loaded is not None
+    loaded.catalog[EMERGENCY].string = f"{before}الطوارئ: %(number)s{after}"
+    if any(p.severity == ERROR for p in check_catalog(loaded)):
+        return  # the gate refuses it
+    html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
+                       loaded, loaded.language, PAPERS["a4"], clinic=clinic)
+    data = renderer.render(html)[0]
+    wanted = "".join(d for d in number if d.isdigit())
+    if not wanted:
+        return
+    assert printed_numbers(data, tmp_path / "p.pdf").count(wanted) == 1, (number, before, after)

@@ -380,3 +380,51 @@ def test_numbers_read_in_visual_order_on_rtl_pages(tmp_path: Path) -> None:
     assert "0100 555 +1" in page_text(data)
     runs = [run for line in visual_lines(data) for run in number_runs(line)]
     assert runs.count("15550100") == 1 and runs.count("112") == 1
+
+
+def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
+    """Make the Spanish document slow, stuck or greedy, inside the forked workers."""
+    import signal
+    import time
+
+    from handouts import build as build_module
+
+    monkeypatch.setattr(build_module, "RENDER_SECONDS", 1)
+    monkeypatch.setattr(build_module, "GRACE_SECONDS", 1)
+    monkeypatch.setattr(build_module, "RENDER_MEMORY", 2**30)
+    real = build_module.Renderer.render
+
+    def render(self: object, html: str) -> tuple[bytes, int]:
+        if 'lang="es"' in html:
+            if behaviour == "stuck":
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)  # as if stuck in C code
+            if behaviour in ("slow", "stuck"):
+                time.sleep(20)
+            else:
+                bytearray(2 * 2**30)
+        return real(self, html)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module.Renderer, "render", render)
+
+
+@pytest.mark.parametrize(("behaviour", "message"), [
+    ("slow", f"{HANDOUT}-a4.pdf took more than 1 s to lay out; not published. Shorten the"
+             " translation or simplify the logo"),
+    ("stuck", f"{HANDOUT}-a4.pdf: its worker stopped answering for 2 s; not published"),
+    ("greedy", f"{HANDOUT}-a4.pdf needed more than 1024 MB of memory; not published. Shorten"
+               " the translation or simplify the logo"),
+])
+def test_each_document_has_a_time_and_memory_limit(tmp_path: Path, project: Project,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   behaviour: str, message: str) -> None:
+    import time
+
+    limited(monkeypatch, behaviour)
+    started = time.monotonic()
+    report = build(project, BuildOptions(out=tmp_path, languages=("es", "en", "fr"),
+                                         handouts=(HANDOUT,), jobs=1))
+    assert time.monotonic() - started < 15
+    assert [f.message for f in report.failures] == [message]
+    assert [f.language for f in report.failures] == ["es"]
+    assert sorted(w.language for w in report.written) == ["en", "fr"]  # the batch goes on
+    assert not (tmp_path / "es").exists()

@@ -161,4 +161,6 @@ def test_emergency_number_prints_in_its_digit_order_or_is_refused(
     wanted = "".join(d for d in number if d.isdigit())
     if not wanted:
         return
-    assert printed_numbers(data, tmp_path / "p.pdf").count(wanted) == 1, (number, before, after)
+    count = printed_numbers(data, tmp_path / "p.pdf").count(wanted)
+    # One or two digits may also be the page number or a day of the month.
+    assert count == 1 or (len(wanted) < 3 and count > 1), (number, before, after)

@@ -20,7 +20,15 @@ from . import __version__
 from . import catalog as cat
 from .catalog import LoadedCatalog, excerpt
 from .clinic import Clinic, load_clinic
-from .domains import handout_names, messages_in, printed
+from .domains import (
+    GALLERY,
+    GALLERY_FOLDER,
+    HANDOUTS_FOLDER,
+    handout_names,
+    messages_in,
+    printed,
+    templates_of,
+)
 from .errors import (
     HandoutError,
     LanguageError,
@@ -326,7 +334,8 @@ def _source_text(locales_dir: Path) -> LoadedCatalog:
 
 
 def _shared_digest(project: Project, options: BuildOptions, plan: Plan) -> hashlib._Hash:
-    """Inputs every document shares: code, versions, templates, fonts, clinic, options."""
+    """Inputs every document shares: code, versions, stylesheet and other template assets,
+    fonts, clinic, options. Each document adds its own templates and catalogs."""
     digest = hashlib.sha256()
     for library in VERSIONED:
         digest.update(f"{library} {metadata.version(library)}\n".encode())
@@ -334,7 +343,7 @@ def _shared_digest(project: Project, options: BuildOptions, plan: Plan) -> hashl
     digest.update(repr((options.html, options.allow_incomplete)).encode())
     package = Path(__file__).parent
     files = sorted(package.glob("*.py")) + sorted(
-        p for p in project.templates_dir.rglob("*") if p.is_file())
+        p for p in project.templates_dir.rglob("*") if p.is_file() and p.suffix != ".html")
     if options.clinic:
         files.append(options.clinic)
     if plan.clinic and plan.clinic.logo:
@@ -401,8 +410,11 @@ def build(project: Project, options: BuildOptions,
         merged = {path: digest for path, digest in merged.items() if digest}
         with contextlib.suppress(OutputError):
             write_atomic(options.out / MANIFEST, json.dumps(merged, indent=0, sort_keys=True))
+    index = options.out / INDEX
+    page = _gallery_digest(project, options)
     if options.gallery and options.out.is_dir() and (
-            report.written or report.held or not (options.out / INDEX).is_file()):
+            report.written or report.held or not index.is_file()
+            or _read_manifest(options.out).get(str(index)) != page):
         try:
             gallery_lang = cat.resolve_language(options.gallery_lang,
                                                 cat.shipped_languages(project.locales_dir))
@@ -411,9 +423,33 @@ def build(project: Project, options: BuildOptions,
             if gallery.failure:
                 report.fail(gallery.failure)
             report.warnings += filter(None, [gallery.held])
+            with contextlib.suppress(OutputError):
+                recorded = {**_read_manifest(options.out), str(index): page}
+                write_atomic(options.out / MANIFEST, json.dumps(recorded, indent=0,
+                                                                sort_keys=True))
         except HandoutError as exc:
             report.failures.append(exc)
     return report
+
+
+def _gallery_digest(project: Project, options: BuildOptions) -> str:
+    """The gallery page's own inputs: its templates, its catalogs, the code, its options."""
+    digest = hashlib.sha256(repr((options.gallery_lang, options.allow_incomplete)).encode())
+    files = [*sorted((project.templates_dir / GALLERY_FOLDER).rglob("*")),
+             *sorted(project.locales_dir.glob(f"*/LC_MESSAGES/{GALLERY}.po")),
+             *sorted(Path(__file__).parent.glob("*.py"))]
+    for path in files:
+        digest.update(str(path).encode() + b"\0" + _input_bytes(path))
+    return digest.hexdigest()
+
+
+def _template_bytes(project: Project, handout: str) -> bytes:
+    """The handout's template and what it extends and includes, found from Jinja's AST:
+    editing one handout re-renders only that handout."""
+    data = b""
+    for name in templates_of(project.templates_dir, f"{HANDOUTS_FOLDER}/{handout}.html"):
+        data += name.encode() + b"\0" + (project.templates_dir / name).read_bytes()
+    return data
 
 
 def _catalog_bytes(project: Project, code: str, handout: str) -> bytes:
@@ -448,6 +484,7 @@ def _plan_documents(project: Project, options: BuildOptions, plan: Plan,
     """One (language, handout): skip what is up to date, gate the rest, hold back or fail."""
     base = shared.copy()
     try:
+        base.update(_template_bytes(project, handout))
         base.update(_catalog_bytes(project, code, handout))
     except HandoutError as exc:
         report.fail(exc)

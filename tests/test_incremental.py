@@ -127,3 +127,38 @@ def test_corrupt_pdf_in_the_output_folder_is_left_out_of_the_gallery(
     html = report.gallery.read_text("utf-8")
     assert "es/stockholm-syndrome-treatment-a4.pdf" in html
     assert "stockholm-syndrome-treatment-letter.pdf" not in html
+
+
+def test_a_change_re_renders_exactly_the_documents_that_read_it(
+        tmp_path: Path, project_copy: Project) -> None:
+    from texts import FAMILY
+
+    out = tmp_path / "out"
+    both = BuildOptions(out=out, languages=("en", "es", "fr"))
+
+    def rebuilt() -> list[str]:
+        report = build(project_copy, both)
+        assert report.ok, report.failures
+        return sorted(f"{w.language}/{w.handout}" for w in report.written)
+
+    assert len(rebuilt()) == 6 and rebuilt() == []
+    # One message in one handout's Spanish catalog: that handout, in Spanish.
+    po = catalog_path(project_copy.locales_dir, "es", FAMILY)
+    po.write_text(po.read_text("utf-8").replace("Esté a su lado", "Quédese a su lado"), "utf-8")
+    assert rebuilt() == [f"es/{FAMILY}"]
+    # The shared text in Spanish: every Spanish leaflet, nothing else.
+    common = catalog_path(project_copy.locales_dir, "es", "common")
+    common.write_text(common.read_text("utf-8").replace("Busque ayuda ahora",
+                                                        "Pida ayuda ahora"), "utf-8")
+    assert rebuilt() == [f"es/{FAMILY}", f"es/{HANDOUT}"]
+    # One handout's template, even a comment: that handout, in every language.
+    template = project_copy.templates_dir / "handouts" / f"{HANDOUT}.html"
+    template.write_text(template.read_text("utf-8") + "{# edited #}\n", "utf-8")
+    assert rebuilt() == [f"en/{HANDOUT}", f"es/{HANDOUT}", f"fr/{HANDOUT}"]
+    # The gallery's template: no leaflet, but the page is written again.
+    gallery = project_copy.templates_dir / "gallery" / "index.html"
+    gallery.write_text(gallery.read_text("utf-8").replace("</body>", "<!-- v2 --></body>"),
+                       "utf-8")
+    before = (out / "index.html").read_text("utf-8")
+    assert rebuilt() == []
+    assert "<!-- v2 -->" in (out / "index.html").read_text("utf-8") != before

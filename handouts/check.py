@@ -25,6 +25,7 @@ from .catalog import (
     message_strings,
 )
 from .errors import HandoutError
+from .pdf import missing_glyph
 
 ERROR = "error"
 WARNING = "warning"
@@ -243,6 +244,11 @@ def _problems_for(loaded: LoadedCatalog, message: Message) -> list[Problem]:
         for severity, reason in check_message(source, translation,
                                               rtl=loaded.language.direction == "rtl"):
             found.append(Problem(path, line, msgid, severity, reason))
+        char = missing_glyph(translation) if translation else None
+        if char is not None:  # build would refuse it: no installed font draws it
+            found.append(Problem(path, line, msgid, ERROR,
+                                 f"no installed font has U+{ord(char):04X} ({char!r}); remove"
+                                 " the character or install a font that has it"))
     if message.fuzzy:
         found.append(Problem(path, line, msgid, WARNING,
                              "fuzzy: the English changed or the entry is a guess; check it"

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Share of a message's letters that must be found, in order, in the page's text.
 # Not 1.0: PDFium maps some Devanagari and Arabic ligatures to other code points
@@ -22,6 +23,9 @@ PRESENT = 0.75
 # The templates that print the safety text: the box, and the contacts inside it.
 HELP_BOX = "partials/help.html"
 CONTACTS = "partials/contacts.html"
+INK_SCALE = 1.0  # 72 dpi: enough to see glyphs, cheap to render
+DARK = 128  # grey level below which a pixel is ink
+MIN_INK = 0.02  # share of dark pixels in a line of text's box; real text has 10 % or more
 SHORT_NUMBER = 3  # digits; shorter numbers can coincide with a page number or a date
 _NUMBER_RUN = re.compile(r"[+(]?\d[\d +\-()./]*\d|\d")
 
@@ -65,25 +69,28 @@ def page_text(data: bytes) -> str:
         document.close()
 
 
-def _found(wanted: str, body: str) -> float:
+def _found(wanted: str, body: str) -> tuple[float, range]:
     """Share of ``wanted``'s 4-letter pieces found in one stretch of ``body`` around its
-    best match. Pieces, not one sequence: an RTL paragraph's wrapped lines may be
-    extracted out of order; letters from all over the page do not count."""
+    best match, and where that best match is. Pieces, not one sequence: an RTL
+    paragraph's wrapped lines may be extracted out of order; letters from all over
+    the page do not count."""
     if not wanted:
-        return 0.0
-    if wanted in body:
-        return 1.0
+        return 0.0, range(0)
+    at = body.find(wanted)
+    if at >= 0:
+        return 1.0, range(at, at + len(wanted))
     anchor = difflib.SequenceMatcher(None, body, wanted, autojunk=False).find_longest_match(
         0, len(body), 0, len(wanted))
     if anchor.size < min(4, len(wanted)):
-        return 0.0
+        return 0.0, range(0)
     start = max(0, anchor.a - anchor.b - len(wanted))
     window = body[start:anchor.a + (len(wanted) - anchor.b) + len(wanted)]
     # PDFium's stray code points for some ligatures belong to other scripts: drop them.
     scripts = {_script(c) for c in wanted}
     window = "".join(c for c in window if _script(c) in scripts)
     pieces = {wanted[i:i + 4] for i in range(max(1, len(wanted) - 3))}
-    return sum(piece in window for piece in pieces) / len(pieces)
+    share = sum(piece in window for piece in pieces) / len(pieces)
+    return share, range(anchor.a, anchor.a + anchor.size)
 
 
 def _script(char: str) -> str:
@@ -126,16 +133,69 @@ def visual_lines(data: bytes) -> list[str]:
     return lines
 
 
+@dataclass
+class _Page:
+    """One page's text layer: its characters' skeleton, and which glyph each came from."""
+
+    skeleton: str
+    glyphs: list[int]  # skeleton position -> PDFium character index
+
+
+def _read(document: object) -> list[_Page]:
+    pages = []
+    for index in range(len(document)):  # type: ignore[arg-type]
+        textpage = document[index].get_textpage()  # type: ignore[index]
+        letters: list[str] = []
+        glyphs: list[int] = []
+        for i, char in enumerate(textpage.get_text_range()):
+            for letter in skeleton(char):
+                letters.append(letter)
+                glyphs.append(i)
+        pages.append(_Page("".join(letters), glyphs))
+    return pages
+
+
+def _ink(document: object, page: int, glyphs: list[int], images: dict[int, Any]) -> float:
+    """Share of dark pixels in the box of these glyphs, rendered as the printer will."""
+    pdf_page = document[page]  # type: ignore[index]
+    textpage = pdf_page.get_textpage()
+    boxes = [textpage.get_charbox(i) for i in glyphs]
+    left = min(b[0] for b in boxes)
+    bottom = min(b[1] for b in boxes)
+    right = max(b[2] for b in boxes)
+    top = max(b[3] for b in boxes)
+    height = pdf_page.get_height()
+    if page not in images:  # one rendering per page, for every message on it
+        images[page] = pdf_page.render(scale=INK_SCALE, grayscale=True).to_pil().convert("L")
+    image = images[page]
+    crop = image.crop((int(left * INK_SCALE), int((height - top) * INK_SCALE),
+                       int(right * INK_SCALE) + 1, int((height - bottom) * INK_SCALE) + 1))
+    histogram = crop.histogram()  # 256 grey levels
+    return float(sum(histogram[:DARK]) / max(1, sum(histogram)))
+
+
 def safety_problems(data: bytes, expected: Expected) -> list[str]:
     """What is wrong with the safety text of one finished PDF; empty when it holds."""
-    text = page_text(data)
-    body = skeleton(text)
-    problems = []
-    for msgid, printed in expected.texts:
-        share = _found(skeleton(printed), body)
-        if share < PRESENT:
-            problems.append(f"the safety text {_quote(msgid)} is not on the printed page"
-                            f" ({share:.0%} of it was found)")
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        pages = _read(document)
+        images: dict[int, Any] = {}
+        problems = []
+        for msgid, printed in expected.texts:
+            wanted = skeleton(printed)
+            found = [(*_found(wanted, p.skeleton), n) for n, p in enumerate(pages)]
+            share, span, page = max(found, key=lambda f: f[0])
+            glyphs = [pages[page].glyphs[i] for i in span]
+            if share < PRESENT:
+                problems.append(f"the safety text {_quote(msgid)} is not on the printed page"
+                                f" ({share:.0%} of it was found)")
+            elif _ink(document, page, glyphs, images) < MIN_INK:
+                problems.append(f"the safety text {_quote(msgid)} is in the PDF but prints no"
+                                " visible ink")
+    finally:
+        document.close()
     runs = [run for line in visual_lines(data) for run in number_runs(line)]
     for label, number in expected.numbers:
         count = runs.count(digits(number))

@@ -353,7 +353,17 @@ def test_safety_text_hidden_by_the_layout_is_caught_on_the_printed_page(
                         rf" page \(\d\d?% of it was found\) \({HANDOUT}, standard, a4\); check"
                         r' the translation of the "Get help now" box', failure.message)
 
-    css.write_text(css.read_text("utf-8").replace(".help h2 { display: none; }", ""), "utf-8")
+    # In the PDF's text, but printed without ink: white on the box's pale background.
+    css.write_text(css.read_text("utf-8").replace(".help h2 { display: none; }",
+                                                  ".help h2 { color: white; }"), "utf-8")
+    report = build(project_copy, BuildOptions(out=tmp_path / "w", languages=("es",),
+                                              handouts=(HANDOUT,), clinic=clinic))
+    assert report.written == []
+    assert [f.message for f in report.failures] == [
+        'not published: the safety text "Get help now" is in the PDF but prints no visible'
+        f' ink ({HANDOUT}, standard, a4); check the translation of the "Get help now" box']
+
+    css.write_text(css.read_text("utf-8").replace(".help h2 { color: white; }", ""), "utf-8")
     contacts = project_copy.templates_dir / "partials" / "contacts.html"
     line = '<li><strong>{{ _("Emergency: %(number)s", number=ltr(clinic.emergency)) }}'
     contacts.write_text(contacts.read_text("utf-8").replace(line, line + "</strong></li>"

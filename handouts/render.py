@@ -110,10 +110,13 @@ class _Gettext:
                 " write a literal percent sign as %%",
                 path=path, line=line, language=self.language) from None
 
+    def translate(self, message: str) -> str:
+        """The text printed for ``message``: its translation, or the English."""
+        return (str(self.translations.gettext(message)) if self.translations
+                and not self.english and message not in self.english_for else message)
+
     def gettext(self, message: str, **variables: Any) -> Markup:
-        translated = (str(self.translations.gettext(message)) if self.translations
-                      and not self.english and message not in self.english_for else message)
-        return self._format(message, translated, variables)
+        return self._format(message, self.translate(message), variables)
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
         variables.setdefault("num", n)
@@ -191,12 +194,9 @@ def _ltr(value: str) -> Markup:
 
 
 def printed_message(catalog: LoadedCatalog | None, msgid: str,
-                    english_for: frozenset[str] = frozenset(), english: bool = False) -> str:
+                    english_for: frozenset[str] = frozenset()) -> str:
     """One message as the leaflet prints it (placeholders left in), tags removed."""
-    text = _Gettext(catalog, english_for)
-    text.english = english
-    translated = (str(text.translations.gettext(msgid)) if text.translations and not english
-                  and msgid not in english_for else msgid)
+    translated = _Gettext(catalog, english_for).translate(msgid)
     return html.unescape(re.sub(r"<[^>]*>", "", str(sanitize(msgid, translated))))
 
 

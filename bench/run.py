@@ -33,7 +33,8 @@ from handouts.catalog import (  # noqa: E402
 )
 from handouts.clinic import Clinic, load_clinic  # noqa: E402
 from handouts.gate import leaflet_text  # noqa: E402
-from handouts.pdf import PDF_VARIANT, Renderer, write_atomic  # noqa: E402
+from handouts.output import write_atomic  # noqa: E402
+from handouts.pdf import PDF_VARIANT, Renderer  # noqa: E402
 from handouts.render import PAPERS, make_environment, render_html  # noqa: E402
 
 HANDOUT = "stockholm-syndrome-treatment"

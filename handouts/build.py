@@ -39,12 +39,11 @@ from .errors import (
 )
 from .gallery import INDEX, write_gallery
 from .gate import FAILED, HELD, PUBLISH, Decision, decide, leaflet_text
+from .output import remove_stale_temporaries, write_atomic
 from .pdf import (
     Renderer,
     font_fingerprint,
     has_harfbuzz_subset,
-    remove_stale_temporaries,
-    write_atomic,
 )
 from .project import Project
 from .pseudo import PSEUDO, pseudo_catalog

@@ -18,10 +18,10 @@ from .check import ERROR, check_file
 from .domains import handout_names
 from .errors import CatalogError, HandoutError
 from .gate import decide
-from .pdf import write_atomic
+from .output import write_atomic
 from .project import Project
 from .pseudo import PSEUDO
-from .render import FORMATS, PAPERS, _Gettext, english_title, make_environment
+from .render import FORMATS, PAPERS, Gettext, english_title, make_environment
 
 GALLERY_DOMAIN = "gallery"
 INDEX = "index.html"
@@ -160,7 +160,7 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
 
     ui_catalog, failure, held = _ui_catalog(project, ui_code)
     ui_language = ui_catalog.language if ui_catalog else _language(cat.SOURCE_LANGUAGE)
-    text = _Gettext(ui_catalog)
+    text = Gettext(ui_catalog)
     languages = sorted({(e.language, e.native_name) for e in entries})
     formats = [f for f in FORMATS if any(e.fmt == f for e in entries)]
     html = env.get_template("gallery/index.html").render(

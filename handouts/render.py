@@ -82,7 +82,7 @@ def sanitize(source: str, translation: str) -> Markup:
                             link_rel=None))
 
 
-class _Gettext:
+class Gettext:
     """gettext for one catalog: sanitises, then formats with escaped values."""
 
     def __init__(self, catalog: LoadedCatalog | None,
@@ -196,14 +196,14 @@ def _ltr(value: str) -> Markup:
 def printed_message(catalog: LoadedCatalog | None, msgid: str,
                     english_for: frozenset[str] = frozenset()) -> str:
     """One message as the leaflet prints it (placeholders left in), tags removed."""
-    translated = _Gettext(catalog, english_for).translate(msgid)
+    translated = Gettext(catalog, english_for).translate(msgid)
     return html.unescape(re.sub(r"<[^>]*>", "", str(sanitize(msgid, translated))))
 
 
 def english_title(env: jinja2.Environment, handout: str) -> str:
     """A handout's title in English (its ``title`` block), e.g. for the gallery; its
     name when the template cannot say (the build reports why)."""
-    text = _Gettext(None)
+    text = Gettext(None)
     try:
         template = env.get_template(f"{HANDOUTS_FOLDER}/{handout}.html")
         context = template.new_context({"gettext": text.gettext, "ngettext": text.ngettext,
@@ -230,7 +230,7 @@ def render_html(
 
     ``english_for``: msgids shown in English because their translation is broken.
     """
-    text = _Gettext(catalog, english_for)
+    text = Gettext(catalog, english_for)
 
     def format_date(value: str | dt.date) -> Markup:
         """A localized date that never breaks across lines."""

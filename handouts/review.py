@@ -23,7 +23,7 @@ from babel.messages.catalog import Message
 
 from .catalog import Review, message_strings
 from .errors import ReviewError
-from .pdf import write_atomic
+from .output import write_atomic
 
 REVIEWS = "reviews.json"
 MAX_BYTES = 4 * 1024 * 1024  # same bound as a catalog

@@ -31,7 +31,7 @@ from .catalog import (
 )
 from .domains import COMMON, GALLERY, domain_of, domain_templates, domains, messages_in
 from .errors import CatalogError, LanguageError, TemplateError
-from .pdf import write_atomic
+from .output import write_atomic
 from .project import Project
 
 WIDTH = 79  # GNU gettext's default line width, so msgmerge and Poedit agree with us

@@ -41,10 +41,10 @@ def test_draft_falls_back_to_english_for_broken_context_messages() -> None:
     from pathlib import Path
 
     from handouts.catalog import catalog_path, load_catalog
-    from handouts.render import _Gettext
+    from handouts.render import Gettext
 
     locales = Path(__file__).parent.parent / "locales"
     gallery = load_catalog(catalog_path(locales, "es", "gallery"), "es")
-    assert _Gettext(gallery).pgettext("paper size", "Letter") == "Carta (EE. UU.)"
-    assert _Gettext(gallery, frozenset({"Letter"})).pgettext("paper size", "Letter") == "Letter"
-    assert _Gettext(gallery, frozenset({"Letter"})).ngettext("Letter", "Letters", 2) == "Letters"
+    assert Gettext(gallery).pgettext("paper size", "Letter") == "Carta (EE. UU.)"
+    assert Gettext(gallery, frozenset({"Letter"})).pgettext("paper size", "Letter") == "Letter"
+    assert Gettext(gallery, frozenset({"Letter"})).ngettext("Letter", "Letters", 2) == "Letters"

@@ -49,6 +49,11 @@ GNU_HEADER_ORDER = (
 )
 
 
+# A placeholder with a width or precision (%(x)999999999s): refused by the checks and
+# never formatted, since its output has no bound.
+PADDED_PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d+|%\(\w+\)[-#0 +]*\d*\.\d+")
+
+
 class PoCatalog(Catalog):
     """A Babel catalog that writes headers in GNU order and keeps our ``X-`` fields.
 
@@ -621,11 +626,14 @@ def _maximize(locale: Locale) -> tuple[str, str | None, str | None]:
     return (locale.language, locale.script or big.script, locale.territory or big.territory)
 
 
+# Languages made in memory rather than shipped; pseudo.py registers the pseudo-locales,
+# so that this module, which they build on, need not know them.
+GENERATED_LANGUAGES: set[str] = set()
+
+
 def resolve_language(code: str, available: Iterable[str]) -> str:
     """Map a user's code (``zh-Hans``, ``zh-CN``, ``zh_CN``) to a shipped folder name."""
-    from .pseudo import PSEUDO
-
-    if code.strip().lower() in PSEUDO:
+    if code.strip().lower() in GENERATED_LANGUAGES:
         return code.strip().lower()
     available = list(available)
     norm = code.strip().replace("-", "_")

@@ -17,6 +17,7 @@ from babel.messages.catalog import Message
 
 from .catalog import (
     LEGACY_REVIEW_FIELDS,
+    PADDED_PLACEHOLDER,
     SOURCE_LANGUAGE,
     LoadedCatalog,
     cldr_plural_advice,
@@ -31,7 +32,6 @@ ERROR = "error"
 WARNING = "warning"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
 _CONVERSION = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
-PADDED_PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d+|%\(\w+\)[-#0 +]*\d*\.\d+")
 ALLOWED_CONVERSIONS = "sd"  # %r and %a would print Python's repr of a value
 # Control characters break the PDF's text; embeddings and overrides can reverse a
 # phone number on paper; tag and other invisible format characters hide text.

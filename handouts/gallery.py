@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from . import catalog as cat
 from .check import ERROR, check_file
 from .domains import handout_names
 from .errors import CatalogError, HandoutError
-from .gate import decide
+from .gate import Decision, decide
 from .output import write_atomic
 from .project import Project
 from .pseudo import PSEUDO
@@ -100,7 +101,9 @@ class GalleryWritten:
 
 
 def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAGE,
-                  allow_incomplete: bool = False) -> GalleryWritten:
+                  allow_incomplete: bool = False,
+                  decisions: Mapping[tuple[str, str], Decision] | None = None
+                  ) -> GalleryWritten:
     """Write ``OUT/index.html``: every leaflet in ``out`` that the current content
     publishes, and each handout's status per shipped language.
 
@@ -111,9 +114,10 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
 
     handouts = handout_names(project.templates_dir)
     codes = cat.shipped_languages(project.locales_dir)
-    decisions = {(d.language, d.handout): d for d in (
-        decide(project.locales_dir, project.templates_dir, code, handout, allow_incomplete)
-        for code in codes for handout in handouts)}
+    if decisions is None:
+        decisions = {(d.language, d.handout): d for d in (
+            decide(project.locales_dir, project.templates_dir, code, handout, allow_incomplete)
+            for code in codes for handout in handouts)}
     entries: list[Entry] = []
     for pdf in sorted(out.glob("*/*.pdf")):
         parsed = _parse(pdf.stem, handouts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -198,6 +199,26 @@ def decide(locales_dir: Path, templates_dir: Path, code: str, handout: str,
                         f" {tally.fuzzy} fuzzy message(s), e.g. {examples}. See them with:"
                         f" python generate.py check --lang {code} --handout {handout}",
                         path=path, language=code))
+
+
+def to_record(decision: Decision, inputs: str) -> dict[str, object]:
+    """A decision as the build manifest keeps it, with the digest of its inputs."""
+    c = decision.counts
+    return {"inputs": inputs, "status": decision.status, "reviewed": decision.reviewed,
+            "counts": [c.total, c.translated, c.fuzzy, c.untranslated, c.errors]}
+
+
+def from_record(code: str, handout: str, record: Mapping[str, object], inputs: str
+                ) -> Decision | None:
+    """The recorded decision, if it was made from these inputs; else None. Only what
+    the gallery shows comes back (no error, no list of unfinished messages)."""
+    counts, status = record.get("counts"), record.get("status")
+    if (record.get("inputs") != inputs or status not in (PUBLISH, DRAFT, HELD, FAILED)
+            or not isinstance(counts, list) or len(counts) != 5
+            or not all(isinstance(n, int) for n in counts)):
+        return None
+    assert isinstance(status, str)
+    return Decision(code, handout, status, Counts(*counts), reviewed=record.get("reviewed") is True)
 
 
 def matrix(locales_dir: Path, templates_dir: Path, codes: list[str],

@@ -1,14 +1,21 @@
-"""Output: files in the output folder, written whole or not at all.
+"""Output: the files a build leaves behind, written whole or not at all.
 
-Every stage that writes (build, gallery, sync, review) goes through here, so a
-killed build never leaves a torn PDF, catalog or manifest behind.
+Every stage that writes (build, gallery, sync, review) goes through
+``write_atomic``, so a killed build never leaves a torn PDF, catalog or
+manifest. Here too: where each document goes, the manifest of what was built
+from which inputs, withdrawing a leaflet, and sweeping stale temporaries.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 
@@ -64,3 +71,84 @@ def write_atomic(target: Path, data: bytes | str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"cannot write file: {exc.strerror}", path=target) from None
 
+
+
+def output_path(out: Path, language: str, handout: str, paper: str,
+                fmt: str = "standard") -> Path:
+    """``OUT/<lang>/<handout>-<paper>[-<format>].pdf``."""
+    suffix = "" if fmt == "standard" else f"-{fmt}"
+    return out / language / f"{handout}-{paper}{suffix}.pdf"
+
+
+MANIFEST = ".handouts-manifest.json"
+_MANIFEST_VERSION = 2
+
+
+@dataclass
+class Manifest:
+    """What the last builds into one folder recorded: each document's input digest,
+    and each (language, handout)'s gate decision with the digest of its inputs.
+
+    A missing or unreadable manifest is an empty one: the next build renders
+    everything again, slower but still correct.
+    """
+
+    out: Path
+    documents: dict[str, str] = field(default_factory=dict)
+    decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)  # documents this build set or dropped
+
+    @classmethod
+    def read(cls, out: Path) -> Manifest:
+        try:
+            data = json.loads((out / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            return cls(out)
+        if not isinstance(data, dict) or data.get("version") != _MANIFEST_VERSION:
+            return cls(out)
+        documents, decisions = data.get("documents"), data.get("decisions")
+        return cls(out,
+                   {k: v for k, v in documents.items() if isinstance(v, str)}
+                   if isinstance(documents, dict) else {},
+                   {k: v for k, v in decisions.items() if isinstance(v, dict)}
+                   if isinstance(decisions, dict) else {})
+
+    def up_to_date(self, target: Path, digest: str, html: bool) -> bool:
+        """The document was built from these inputs and its files are still there."""
+        if self.documents.get(str(target)) != digest or not target.is_file():
+            return False
+        return not html or target.with_suffix(".html").is_file()
+
+    def set(self, target: Path, digest: str) -> None:
+        self.documents[str(target)] = digest
+        self.touched.add(str(target))
+
+    def drop(self, target: Path) -> None:
+        self.documents.pop(str(target), None)
+        self.touched.add(str(target))
+
+    def save(self) -> None:
+        """Write the manifest, merged with what a concurrent build recorded meanwhile:
+        ours wins for the documents this build rendered or dropped, and decisions."""
+        if not self.out.is_dir():
+            return
+        ours = {path: self.documents.get(path) for path in sorted(self.touched)}
+        current = Manifest.read(self.out)
+        merged = {**current.documents, **ours}
+        data = {"version": _MANIFEST_VERSION,
+                "documents": {k: v for k, v in sorted(merged.items()) if v},
+                "decisions": dict(sorted({**current.decisions, **self.decisions}.items()))}
+        with contextlib.suppress(OutputError):
+            write_atomic(self.out / MANIFEST, json.dumps(data, indent=0, sort_keys=True))
+
+
+def withdraw(out: Path, language: str, handout: str, papers: Iterable[str],
+             formats: Iterable[str], manifest: Manifest) -> None:
+    """Remove the PDFs and previews of a leaflet the content no longer publishes,
+    on every paper and in every format, not only the ones requested."""
+    for paper in papers:
+        for fmt in formats:
+            target = output_path(out, language, handout, paper, fmt)
+            for path in (target, target.with_suffix(".html")):
+                path.unlink(missing_ok=True)
+            manifest.drop(target)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from babel import Locale
 
-from .catalog import Language, LoadedCatalog, PoCatalog
+from .catalog import GENERATED_LANGUAGES, Language, LoadedCatalog, PoCatalog
 from .domains import Printed
 
 PSEUDO = {"pseudo": ("en-XA", False), "pseudo-rtl": ("ar-XB", True)}
+GENERATED_LANGUAGES.update(PSEUDO)
 GROWTH = 0.4
 _ACCENTED = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",

@@ -22,8 +22,7 @@ from babel import Locale, localedata
 from babel.dates import format_date as babel_format_date
 from markupsafe import Markup, escape
 
-from .catalog import Language, LoadedCatalog, excerpt
-from .check import PADDED_PLACEHOLDER
+from .catalog import PADDED_PLACEHOLDER, Language, LoadedCatalog, excerpt
 from .clinic import Clinic
 from .domains import HANDOUTS_FOLDER
 from .errors import HandoutError, RenderError, TemplateError

@@ -75,7 +75,9 @@ def test_noop_rebuild_does_not_import_weasyprint(tmp_path: Path) -> None:
     assert " weasyprint" in first.stderr
     second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     assert " weasyprint" not in second.stderr
-    assert second.stdout.splitlines()[-1] == f"Built 0 PDF(s) into {tmp_path}, 4 up to date."
+    assert second.stdout.splitlines()[-2:] == [
+        f"Built 0 PDF(s) into {tmp_path}, 4 up to date.",
+        f"Gallery: {tmp_path / 'index.html'}"]  # written on every build
 
 
 def test_json_and_quiet(tmp_path: Path) -> None:
@@ -102,7 +104,7 @@ def test_worker_that_cannot_start_fails_cleanly(tmp_path: Path, project: Project
     def broken(*args: object, **kwargs: object) -> None:
         raise RenderError("WeasyPrint: invalid stylesheet")
 
-    monkeypatch.setattr("handouts.build.Renderer", broken)
+    monkeypatch.setattr("handouts.workers.Renderer", broken)
     report = build(project, options(tmp_path, jobs=2))  # used to hang forever
     assert report.written == []
     assert {str(f) for f in report.failures} == {"[en] WeasyPrint: invalid stylesheet",

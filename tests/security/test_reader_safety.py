@@ -397,7 +397,7 @@ def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
     import signal
     import time
 
-    from handouts import build as build_module
+    from handouts import workers as build_module
 
     monkeypatch.setattr(build_module, "RENDER_SECONDS", 1)
     monkeypatch.setattr(build_module, "GRACE_SECONDS", 1)

@@ -143,16 +143,16 @@ def test_gate_withdraws_a_held_back_leaflet_on_every_paper_and_format(
 
 def test_progress_comes_as_documents_finish_and_the_report_keeps_job_order(
         tmp_path: Path, project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    from handouts import workers
+    from handouts.pdf import Renderer
 
-    real = workers.Renderer.render
+    real = Renderer.render
 
     def slow_spanish(self: object, html: str) -> tuple[bytes, int]:
         if 'lang="es"' in html:
             time.sleep(3)  # finishes well after the English one, which starts alongside
         return real(self, html)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(workers.Renderer, "render", slow_spanish)
+    monkeypatch.setattr(Renderer, "render", slow_spanish)
     options = BuildOptions(out=tmp_path, languages=("es", "en"), handouts=(HANDOUT,))
     jobs = [j for j in gate_documents(project, options, jobs_for(project, options),
                                       Manifest(tmp_path), BuildReport())]

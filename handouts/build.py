@@ -23,7 +23,7 @@ from pathlib import Path
 from . import __version__
 from . import catalog as cat
 from .clinic import Clinic, load_clinic
-from .domains import handout_names, printed, templates_of
+from .domains import domain_of, handout_names, templates_of
 from .errors import HandoutError, LanguageError, TemplateError
 from .gallery import write_gallery
 from .gate import FAILED, HELD, PUBLISH, Decision, decide, from_record, to_record
@@ -152,6 +152,7 @@ class Digests:
             document.update(str(path).encode() + b"\0" + path.read_bytes())
         self.document = document
         self._templates: dict[str, bytes] = {}
+        self._files: dict[Path, bytes] = {}
 
     def templates(self, handout: str) -> bytes:
         """The handout's template and what it extends and includes."""
@@ -167,12 +168,20 @@ class Digests:
         if code in PSEUDO or code == cat.SOURCE_LANGUAGE:
             return b""
         locales = self.project.locales_dir
-        domains = sorted({m.domain for m in printed(self.project.templates_dir, handout)})
+        # The domains of the templates it reads: no message extraction needed.
+        domains = sorted({domain_of(name) for name in templates_of(
+            self.project.templates_dir, f"handouts/{handout}.html")})
         data = b""
         for name, path in [("reviews", reviews_path(locales, code)),
                            *((d, cat.catalog_path(locales, code, d)) for d in domains)]:
-            data += name.encode() + b"\0" + _input_bytes(path)
+            data += name.encode() + b"\0" + self._file(path)
         return data
+
+    def _file(self, path: Path) -> bytes:
+        """A file's digest, once per build: ``common.po`` is read by every leaflet."""
+        if path not in self._files:
+            self._files[path] = hashlib.sha256(_input_bytes(path)).digest()
+        return self._files[path]
 
     def leaflet(self, code: str, handout: str) -> bytes:
         return self.templates(handout) + b"\1" + self.catalogs(code, handout)

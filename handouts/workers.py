@@ -292,6 +292,11 @@ def render_all(settings: Settings, jobs: Sequence[Job], processes: int
                 checked = now = time.monotonic()
                 limit = RENDER_SECONDS + GRACE_SECONDS
                 stuck = sorted(i for i in waiting if started[i] and now - started[i] > limit)
+                while stuck and not results.empty():  # answered just now: not stuck
+                    index, result = results.get()
+                    waiting.discard(index)
+                    stuck = [i for i in stuck if i != index]
+                    yield index, result
                 for index in stuck:
                     yield index, RenderError(
                         f"{jobs[index].target.name}: its worker stopped answering for"

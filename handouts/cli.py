@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import json
 import os
+import shlex
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -460,7 +461,7 @@ def new_project_command(folder: Path) -> None:
     for name in sorted(project.templates_dir.glob("handouts/*.html")):
         click.echo(f"Created {_shown(name)}, an example handout.")
     click.echo(f"Created {_shown(project.locales_dir)}/ with {pots}.")
-    click.echo(f"Build it: cd {_shown(project.root)} && handouts build")
+    click.echo(f"Build it: cd {shlex.quote(_shown(project.root))} && handouts build")
 
 
 def main(prog_name: str = "handouts", home: Path | None = None) -> None:

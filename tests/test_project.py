@@ -2,7 +2,9 @@
 
 The wheel test builds the package from a copy of this checkout, installs it
 with no dependencies into a new virtual environment that sees .venv's locked
-dependencies through a .pth file, and runs the installed ``handouts`` there.
+dependencies through a .pth file, and runs the installed ``handouts`` there: it
+is the one test that builds the example leaflet. Checked by hand: with the
+partials left out of pyproject.toml's package-data, it fails at new-project.
 """
 
 from __future__ import annotations
@@ -175,23 +177,6 @@ def test_example_handout_passes_the_projects_own_checks() -> None:
     assert "This leaflet is only an example. It is not medical advice." in sentences
 
 
-def test_example_leaflet_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder, runner = new(tmp_path)
-    monkeypatch.chdir(folder)
-    result = runner.invoke(cli, ["build", "--jobs", "1"])
-    assert result.exit_code == 0, result.output
-    pdf = folder / "output" / "en" / f"{EXAMPLE}-a4.pdf"
-    assert len(PdfReader(pdf).pages) == 1
-    subject = "An example that shows how a leaflet is laid out."
-    assert (metadata(pdf)["/Title"], metadata(pdf)["/Subject"]) == ("Example leaflet", subject)
-    body = squash(text(pdf))
-    on_page = [m.key[0] for m in printed(folder / "templates", EXAMPLE)
-               if m.domain == EXAMPLE and m.key[0] != subject]
-    assert len(on_page) == 11
-    assert [m for m in on_page if squash(m) not in body] == []
-    assert squash("Get help now") in body
-
-
 # The wheel
 
 
@@ -256,8 +241,15 @@ def test_wheel_in_a_fresh_venv_runs_new_project_and_build(tmp_path: Path) -> Non
                                               "Gallery: output/index.html"]
     pdf = folder / "output" / "en" / f"{EXAMPLE}-a4.pdf"
     assert len(PdfReader(pdf).pages) == 1
-    assert squash("Example leaflet") in squash(text(pdf))
-    assert squash("Get help now") in squash(text(pdf))
+    subject = "An example that shows how a leaflet is laid out."
+    assert (metadata(pdf)["/Title"], metadata(pdf)["/Subject"]) == ("Example leaflet", subject)
+    body = squash(text(pdf))
+    on_page = [m.key[0] for m in printed(folder / "templates", EXAMPLE)
+               if m.domain == EXAMPLE and m.key[0] != subject]
+    assert len(on_page) == 11
+    assert [m for m in on_page if squash(m) not in body] == []
+    assert squash("Get help now") in body
+    assert (folder / "output" / "index.html").is_file()
     languages = run(handouts, "languages", cwd=folder)
     assert languages.stdout.splitlines()[1] == (
         "en        English  ltr        published 28/28, source")

@@ -22,7 +22,7 @@ from handouts.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "CLI.md"
 PROG = "handouts"
-WIDTH = 88  # fixed, so the text does not depend on the terminal that runs this
+WIDTH = 78  # as click prints --help on any terminal of 80 columns or more
 REFRESH = ".venv/bin/python scripts/cli_reference.py"
 
 

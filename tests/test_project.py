@@ -281,3 +281,12 @@ def test_cli_reference_covers_every_command() -> None:
     headings = [line for line in (ROOT / "docs" / "CLI.md").read_text("utf-8").splitlines()
                 if line.startswith("## ")]
     assert headings == ["## handouts", *(f"## handouts {name}" for name in sorted(cli.commands))]
+
+
+@pytest.mark.parametrize("command", ["", *sorted(cli.commands)])
+def test_cli_reference_shows_what_help_prints(command: str) -> None:
+    section = (ROOT / "docs" / "CLI.md").read_text("utf-8").split(
+        f"\n## handouts{' ' if command else ''}{command}\n\n```text\n", 1)[1].split("\n```\n")[0]
+    result = CliRunner().invoke(cli, [*filter(None, [command]), "--help"], prog_name="handouts",
+                                terminal_width=78)
+    assert (result.exit_code, result.stdout) == (0, section + "\n")

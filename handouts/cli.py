@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
+import shlex
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,14 +61,43 @@ class _Fail(click.ClickException):
         super().__init__(str(error))
 
 
+@dataclass(frozen=True)
+class _Where:
+    """How to find the project: ``--project DIR``, and ``generate.py``'s own folder."""
+
+    explicit: Path | None = None
+    fallback: Path | None = None
+
+
+def pass_project(f: F) -> F:
+    """Give the command its Project, found only when it runs (new-project needs none)."""
+
+    @click.pass_context
+    def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        where = ctx.find_object(_Where) or _Where()
+        try:
+            project = Project.locate(where.explicit, fallback=where.fallback)
+        except HandoutError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        return ctx.invoke(f, project, *args, **kwargs)
+
+    return functools.update_wrapper(wrapper, f)  # type: ignore[return-value]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="handouts")
 @click.option("--project", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=None, help="Project folder with templates/ and locales/.")
+              default=None, help="Project folder with templates/ and locales/. Default: the"
+                                 " current folder.")
 @click.pass_context
 def cli(ctx: click.Context, project: Path | None) -> None:
-    """Printable multilingual patient handouts."""
-    ctx.obj = Project(project.resolve()) if project else Project.default()
+    """Printable multilingual patient handouts.
+
+    Commands work on a project folder: the one given with --project, else the
+    current folder when it holds templates/ and locales/. Start one with:
+    handouts new-project DIR
+    """
+    ctx.obj = _Where(project, ctx.ensure_object(_Where).fallback)
 
 
 @cli.command("build")
@@ -93,7 +125,7 @@ def cli(ctx: click.Context, project: Path | None) -> None:
               help="Language of the gallery page OUT/index.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report for machines.")
-@click.pass_obj
+@pass_project
 def build_command(project: Project, languages: tuple[str, ...], papers: tuple[str, ...],
                   formats: tuple[str, ...], handouts: tuple[str, ...], out: Path,
                   clinic: Path | None, html: bool, allow_incomplete: bool, strict: bool,
@@ -169,7 +201,7 @@ def _report_json(result: BuildReport, seconds: float, strict: bool) -> dict[str,
 
 @cli.command("languages")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
+@pass_project
 def languages_command(project: Project, as_json: bool) -> None:
     """Shipped languages: native name, direction, and each handout's status."""
     codes = cat.shipped_languages(project.locales_dir)
@@ -209,7 +241,7 @@ def _cell(row: dict[str, object]) -> str:
 
 
 @cli.command("extract")
-@click.pass_obj
+@pass_project
 def extract_command(project: Project) -> None:
     """Extract messages from the templates into locales/<domain>.pot."""
     try:
@@ -228,7 +260,7 @@ def extract_command(project: Project) -> None:
 @cli.command("update")
 @lang_option
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file is out of date.")
-@click.pass_obj
+@pass_project
 def update_command(project: Project, languages: tuple[str, ...], check: bool) -> None:
     """Merge the templates' messages into every catalog (like msgmerge)."""
     try:
@@ -256,7 +288,7 @@ def update_command(project: Project, languages: tuple[str, ...], check: bool) ->
 @cli.command("init")
 @click.argument("code")
 @click.option("--translator", default="", help='Your name and e-mail, "Name <email>".')
-@click.pass_obj
+@pass_project
 def init_command(project: Project, code: str, translator: str) -> None:
     """Create a catalog for a new language CODE (e.g. fr, pt_BR)."""
     try:
@@ -271,7 +303,7 @@ def init_command(project: Project, code: str, translator: str) -> None:
 
 
 @cli.command("migrate")
-@click.pass_obj
+@pass_project
 def migrate_command(project: Project) -> None:
     """Split each language's single handouts.po into one catalog per domain."""
     try:
@@ -292,7 +324,7 @@ def migrate_command(project: Project) -> None:
               help='The reviewer, e.g. "Ana Ruiz, CoreCHI"; printed on the leaflet.')
 @click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               metavar="YYYY-MM-DD", help="Date of the review. Default: today.")
-@click.pass_obj
+@pass_project
 def review_command(project: Project, code: str, handouts: tuple[str, ...], by: str,
                    when: dt.datetime | None) -> None:
     """Sign off LANG's translation of the handouts as reviewed, exactly as it reads now.
@@ -316,7 +348,7 @@ def review_command(project: Project, code: str, handouts: tuple[str, ...], by: s
 @click.argument("positional", nargs=-1, metavar="[LANG]...")
 @lang_option
 @handout_option
-@click.pass_obj
+@pass_project
 def check_command(project: Project, positional: tuple[str, ...], languages: tuple[str, ...],
                   handouts: tuple[str, ...]) -> None:
     """Will it publish? Problems per catalog, then a verdict per language and handout.
@@ -357,7 +389,7 @@ def check_command(project: Project, positional: tuple[str, ...], languages: tupl
 @lang_option
 @handout_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
+@pass_project
 def stats_command(project: Project, languages: tuple[str, ...], handouts: tuple[str, ...],
                   as_json: bool) -> None:
     """Per language and handout: translated, fuzzy, untranslated, published, reviewed."""
@@ -410,5 +442,28 @@ def _resolve(project: Project, languages: tuple[str, ...]) -> list[str]:
     return [cat.resolve_language(c, shipped) for c in languages] or shipped
 
 
-def main() -> None:
-    cli(prog_name="generate.py")
+@cli.command("new-project")
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+def new_project_command(folder: Path) -> None:
+    """Start a project in DIR, with one example handout.
+
+    DIR must be new or empty. It gets templates/ (the shared layout, partials
+    and gallery page, and the example templates/handouts/example.html) and
+    locales/ with the .pot files, ready to build and to translate.
+    """
+    try:
+        from .scaffold import new_project
+
+        project = new_project(folder)
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    pots = ", ".join(sorted(p.name for p in project.locales_dir.glob("*.pot")))
+    for name in sorted(project.templates_dir.glob("handouts/*.html")):
+        click.echo(f"Created {_shown(name)}, an example handout.")
+    click.echo(f"Created {_shown(project.locales_dir)}/ with {pots}.")
+    click.echo(f"Build it: cd {shlex.quote(_shown(project.root))} && handouts build")
+
+
+def main(prog_name: str = "handouts", home: Path | None = None) -> None:
+    """Run the command line; ``home`` is the project used when the current folder is none."""
+    cli(prog_name=prog_name, obj=_Where(fallback=home))

@@ -74,6 +74,10 @@ class OutputError(HandoutError):
     """An output file cannot be written."""
 
 
+class ProjectError(HandoutError):
+    """No project folder (``templates/`` and ``locales/``) here, or one cannot be created."""
+
+
 def _restore(cls: type[HandoutError], state: dict[str, object]) -> HandoutError:
     error = cls.__new__(cls)
     error.__dict__.update(state)

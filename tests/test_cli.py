@@ -109,10 +109,6 @@ def test_generate_py_entry_point(tmp_path: Path) -> None:
     assert "Usage: generate.py" in result.stdout
 
 
-def test_default_project_is_repository() -> None:
-    assert Project.default().root == ROOT
-
-
 def copy_project(tmp_path: Path) -> Path:
     import shutil
 

@@ -161,12 +161,13 @@ CLINIC_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CLINIC_CASES))
-def test_clinic_file_gives_one_line(tmp_path: Path, case: str) -> None:
+def test_clinic_file_gives_one_line(tmp_path: Path, project: Project, case: str) -> None:
     body, expected = CLINIC_CASES[case]
     path = clinic_file(tmp_path, body)
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", "--lang", "en", "--handout", HANDOUT,
-                                      "--clinic", str(path), "--out", str(out)])
+    result = CliRunner().invoke(cli, ["--project", str(project.root), "build", "--lang", "en",
+                                      "--handout", HANDOUT, "--clinic", str(path),
+                                      "--out", str(out)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     [line] = result.stderr.splitlines()
@@ -210,12 +211,14 @@ LOGOS = {
 
 
 @pytest.mark.parametrize("case", sorted(LOGOS))
-def test_logo_that_would_exhaust_a_worker_is_refused(tmp_path: Path, case: str) -> None:
+def test_logo_that_would_exhaust_a_worker_is_refused(tmp_path: Path, project: Project,
+                                                    case: str) -> None:
     name, data, expected = LOGOS[case]
     (tmp_path / name).write_bytes(data)
     path = clinic_file(tmp_path, f'name = "A"\nlogo = "{name}"\n')
-    result = CliRunner().invoke(cli, ["build", "--lang", "en", "--handout", HANDOUT,
-                                      "--clinic", str(path), "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(cli, ["--project", str(project.root), "build", "--lang", "en",
+                                      "--handout", HANDOUT, "--clinic", str(path),
+                                      "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert result.stderr == f'Error: {path}: logo "{name}" {expected}' + (
         "" if case != "png-huge" else

@@ -7,7 +7,7 @@ from pathlib import Path
 from handouts.build import BuildOptions, build
 from handouts.project import Project
 
-project = Project.default()
+project = Project.locate()
 options = BuildOptions(out=Path(sys.argv[1]), languages=("en", "zh_CN", "ar"),
                        papers=("a4", "letter"), clinic=Path(sys.argv[2]), html=True,
                        force=True)

@@ -90,7 +90,8 @@ def test_gallery_shows_each_handouts_status_per_language(gallery: Path) -> None:
     assert html.count('<li class="lang"') == 2 * len(languages)
     assert html.count('<p class="s published">') == 2 * len(languages)
     # The gallery's own catalog, in Spanish; languages by English and native name.
-    assert "<b>Publicado</b> 100 % traducido · Aún sin revisión profesional" in html
+    assert ("<b>Publicado</b> <span class=\"nw\">100 % traducido</span>"
+            " · Aún sin revisión profesional") in html
     assert '<h3>Arabic <span class="n" lang="ar" dir="rtl">العربية</span></h3>' in html
     # The native title, from the PDF's metadata.
     assert '<p class="t" lang="ar" dir="rtl">كيف تُعالَج متلازمة ستوكهولم</p>' in html
@@ -155,5 +156,8 @@ def test_given_decisions_decide_what_is_listed(gallery: Path, tmp_path: Path) ->
     html = (out / INDEX).read_text("utf-8")
     assert "<a href=" not in html
     assert ('<p class="s held"><b>Not printed yet: translation unfinished</b>'
-            ' 95% translated</p>') in html
+            ' <span class="nw">95% translated</span></p>') in html
     assert list((out / THUMBNAILS).glob("*.png")) == []
+    # Every other card publishes, but has no PDF in this folder.
+    cards = 2 * len(shipped_languages(ROOT / "locales"))
+    assert html.count("Not built in this folder yet.") == cards - 1

@@ -44,6 +44,7 @@ CACHE_VERSION = 1
 THUMB_WIDTH = 200  # pixels: shown at 100 CSS pixels, sharp on high-density screens
 NAME_CHARS = 32  # hex digits of the digest in a thumbnail's file name
 MAX_TITLE = 300  # characters of a PDF's title shown
+MAX_CACHE_BYTES = 64_000_000  # ~200 bytes per PDF: far beyond any library
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
@@ -147,6 +148,8 @@ class ThumbnailCache:
 
     def _read(self) -> None:
         try:
+            if (self.folder / CACHE).stat().st_size > MAX_CACHE_BYTES:
+                return
             self._raw = (self.folder / CACHE).read_bytes()
             data = json.loads(self._raw)
             if data["version"] != CACHE_VERSION or data["width"] != THUMB_WIDTH:
@@ -205,11 +208,12 @@ class ThumbnailCache:
 
     def english_titles(self, env: jinja2.Environment, templates_dir: Path,
                        handouts: list[str]) -> dict[str, str]:
-        """Each handout's English title; compiled again only when a template changed
-        (compiling 200 templates costs seconds, a stat of each costs nothing)."""
+        """Each handout's English title; compiled again only when a template (or this
+        code) changed: compiling 200 templates costs seconds, a stat of each nothing."""
+        files = [*templates_dir.rglob("*"), *Path(__file__).parent.glob("*.py")]
         stamp = hashlib.sha256(repr(sorted(
-            (str(p.relative_to(templates_dir)), p.stat().st_size, p.stat().st_mtime_ns)
-            for p in templates_dir.rglob("*") if p.is_file())).encode()).hexdigest()
+            (str(p), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in files if p.is_file())).encode()).hexdigest()
         if stamp != self.titles_stamp or any(h not in self.titles for h in handouts):
             self.titles_stamp = stamp
             self.titles = {h: english_title(env, h) for h in handouts}
@@ -270,6 +274,8 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
     cache = ThumbnailCache(out / THUMBNAILS)
     env = make_environment(project.templates_dir)
     titles = cache.english_titles(env, project.templates_dir, handouts)
+    described = {code: (language.tag, language.direction, language.locale.english_name or code,
+                    language.native_name) for code, language in languages.items()}
     groups: list[Group] = []
     for handout in handouts:
         english = titles[handout]
@@ -294,8 +300,7 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
                       "reviewed" if decision.reviewed else "unreviewed")
             title = next((t for t in native if t and t != english), None)
             rows.append(Row(
-                code, language.tag, language.direction, language.locale.english_name or code,
-                language.native_name, decision.status, round(decision.counts.percent), review,
+                code, *described[code], decision.status, round(decision.counts.percent), review,
                 title, tuple(leaflets)))
         groups.append(Group(handout, english, tuple(rows)))
     cache.save()

@@ -218,13 +218,19 @@ def test_paper_and_format_filters(page: Any, library: tuple[Project, Path]) -> N
     assert found["links"] == [] and page.is_visible("#none")
 
 
-def test_page_in_spanish(library: tuple[Project, Path], browser: Any, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def spanish(library: tuple[Project, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small gallery in Spanish: copy 17 in Arabic and Spanish, the original in Arabic."""
     project, out = library
-    spanish = tmp_path / "es"
+    folder = tmp_path_factory.mktemp("spanish")
     for pdf in (*out.glob(f"*/{SEVENTEEN}-*.pdf"), *out.glob(f"ar/{SOURCE}-[al]*.pdf")):
-        (spanish / pdf.parent.name).mkdir(parents=True, exist_ok=True)
-        shutil.copy(pdf, spanish / pdf.parent.name / pdf.name)
-    write_gallery(project, spanish, "es", decisions=_decisions(project))
+        (folder / pdf.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(pdf, folder / pdf.parent.name / pdf.name)
+    write_gallery(project, folder, "es", decisions=_decisions(project))
+    return folder
+
+
+def test_page_in_spanish(spanish: Path, browser: Any) -> None:
     page = browser.new_page()
     page.goto((spanish / INDEX).as_uri())
     assert page.get_by_label("Buscar un documento o un idioma").is_visible()
@@ -234,4 +240,36 @@ def test_page_in_spanish(library: tuple[Project, Path], browser: Any, tmp_path: 
     assert found["status"] == "Folletos mostrados: 5"
     name = "How Stockholm syndrome is treated, en árabe, Carta (EE. UU.), Letra grande"
     assert page.get_by_role("link", name=name, exact=True).count() == 1
+    page.close()
+
+
+AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+
+
+@pytest.fixture(scope="module")
+def small(library: tuple[Project, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's two handouts, the original's PDFs: axe-core takes 30 s on 200."""
+    _, out = library
+    folder = tmp_path_factory.mktemp("small")
+    for pdf in out.glob(f"*/{SOURCE}-[al]*.pdf"):
+        (folder / pdf.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(pdf, folder / pdf.parent.name / pdf.name)
+    write_gallery(Project(ROOT), folder, "es")
+    return folder
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed: npm install axe-core,"
+                    " or set AXE_CORE_JS to its axe.min.js")
+@pytest.mark.parametrize("query", ["", "árabe", "no such handout"])
+def test_axe_core_finds_nothing_with_every_rule(small: Path, browser: Any, query: str) -> None:
+    page = browser.new_page()
+    page.goto((small / INDEX).as_uri())
+    page.fill("#q", query)
+    page.add_script_tag(content=AXE.read_text("utf-8"))
+    violations = page.evaluate("""async () => {
+        const rules = Object.fromEntries(axe.getRules().map((r) => [r.ruleId, {enabled: true}]));
+        const result = await axe.run(document, {rules, resultTypes: ["violations"]});
+        return result.violations.map((v) => [v.id, v.nodes.map((n) => n.html)]);
+    }""")
+    assert violations == []
     page.close()

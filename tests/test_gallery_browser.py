@@ -131,7 +131,7 @@ def _search(page: Any, query: str = "", paper: str = "", fmt: str = "") -> dict[
           handouts: Array.from(document.querySelectorAll("section.h")).filter(shown)
             .map((s) => s.querySelector("h2").textContent),
           languages: Array.from(document.querySelectorAll("li.lang")).filter(shown)
-            .map((li) => li.dataset.l),
+            .map((li) => li.dataset.language),
           links: Array.from(document.querySelectorAll("a[href]")).filter(shown)
             .map((a) => decodeURIComponent(new URL(a.href).pathname)),
           status: document.getElementById("shown").textContent,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -10,7 +11,8 @@ import pytest
 
 from handouts.build import BuildOptions, build
 from handouts.catalog import shipped_languages
-from handouts.gallery import INDEX
+from handouts.gallery import CACHE, INDEX, THUMBNAILS, write_gallery
+from handouts.gate import HELD, Counts, Decision
 from handouts.project import Project
 
 ROOT = Path(__file__).parent.parent
@@ -53,21 +55,26 @@ def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto((gallery / INDEX).as_uri())
         page.wait_for_load_state("load")
-        images = page.evaluate("Array.from(document.images).map(i => [i.src, i.complete,"
-                               " i.naturalWidth])")
+        images = page.evaluate("""async () => {
+            const images = Array.from(document.images);
+            images.forEach((i) => { i.loading = "eager"; });
+            await Promise.all(images.map((i) => i.decode().catch(() => null)));
+            return images.map((i) => [i.src, i.complete, i.naturalWidth]);
+        }""")
         assert len(images) == len(LANGS) * 2 * 3
         assert [src for src, complete, width in images if not (complete and width > 0)] == []
         links = page.evaluate("Array.from(document.links).map(a => a.href)")
-        targets = {Path(unquote(urlsplit(link).path)) for link in links}
-        assert targets == set(gallery.glob("*/*.pdf"))
+        targets = [Path(unquote(urlsplit(link).path)) for link in links]
+        assert sorted(targets) == sorted(gallery.glob("*/*.pdf"))  # one link per PDF
 
-        page.select_option("#language", "ar")
+        page.fill("#q", "ar")
         page.select_option("#format", "large-print")
-        visible = page.evaluate("Array.from(document.querySelectorAll('.card'))"
-                                ".filter(c => !c.hidden).map(c => c.querySelector('a').href)")
-        assert sorted(Path(unquote(urlsplit(v).path)).name for v in visible) == [
-            "stockholm-syndrome-treatment-a4-large-print.pdf",
-            "stockholm-syndrome-treatment-letter-large-print.pdf"]
+        visible = page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
+                                ".filter(a => a.offsetParent !== null).map(a => a.href)")
+        assert sorted(Path(unquote(urlsplit(v).path)).relative_to(gallery).as_posix()
+                      for v in visible) == [
+            "ar/stockholm-syndrome-treatment-a4-large-print.pdf",
+            "ar/stockholm-syndrome-treatment-letter-large-print.pdf"]
         page.screenshot(path=str(tmp_path / "gallery.png"), full_page=True)
         browser.close()
     assert (tmp_path / "gallery.png").stat().st_size > 10_000
@@ -75,10 +82,82 @@ def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
 
 def test_gallery_shows_each_handouts_status_per_language(gallery: Path) -> None:
     html = (gallery / INDEX).read_text("utf-8")
-    # Every handout has a table, titled in English, whether or not it was built here.
-    assert html.count('<table class="status-table">') == 2
-    assert "<caption>How Stockholm syndrome is treated</caption>" in html
-    assert "<caption>Helping someone recover: for family and friends</caption>" in html
-    rows = html.count('data-status="published"')
-    assert rows == 2 * len(shipped_languages(ROOT / "locales"))
-    assert "Publicado · 100 % traducido" in html  # the gallery's own catalog, in Spanish
+    # Every handout has a group, titled in English, whether or not it was built here.
+    assert html.count('<section class="h">') == 2
+    assert "<h2>How Stockholm syndrome is treated</h2>" in html
+    assert "<h2>Helping someone recover: for family and friends</h2>" in html
+    languages = shipped_languages(ROOT / "locales")
+    assert html.count('<li class="lang"') == 2 * len(languages)
+    assert html.count('<p class="s published">') == 2 * len(languages)
+    # The gallery's own catalog, in Spanish; languages by English and native name.
+    assert ("<b>Publicado</b> <span class=\"nw\">100 % traducido</span>"
+            " · Aún sin revisión profesional") in html
+    assert '<h3>Arabic <span class="n" lang="ar" dir="rtl">العربية</span></h3>' in html
+    # The native title, from the PDF's metadata.
+    assert '<p class="t" lang="ar" dir="rtl">كيف تُعالَج متلازمة ستوكهولم</p>' in html
+
+
+def _stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def test_thumbnails_are_cached_by_digest(gallery: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    names = ("en/stockholm-syndrome-treatment-a4.pdf", "es/stockholm-syndrome-treatment-a4.pdf",
+             "ar/stockholm-syndrome-treatment-a4.pdf", "ar/stockholm-syndrome-treatment-letter.pdf")
+    for name in names:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(gallery / name, out / name)
+    (out / "en" / "stockholm-syndrome-treatment-letter.pdf").write_bytes(b"%PDF-1.7 torn")
+    old = out / THUMBNAILS / "es" / "stockholm-syndrome-treatment-a4.png"  # former layout
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"")
+    project = Project(ROOT)
+
+    first = write_gallery(project, out)
+    assert first.rasterised == 5  # the torn PDF was tried, and is not listed
+    html = (out / INDEX).read_text("utf-8")
+    assert html.count("<a href=") == 4 and "stockholm-syndrome-treatment-letter.pdf" in html
+    assert 'href="en/stockholm-syndrome-treatment-letter.pdf"' not in html
+    assert not old.parent.exists()
+    thumbs = out / THUMBNAILS
+    before = _stats(thumbs)
+    assert len(before) == 5  # four thumbnails and the cache
+
+    # Unchanged PDFs are neither rasterised nor re-read; the cache is not rewritten.
+    (out / "en" / "stockholm-syndrome-treatment-letter.pdf").unlink()
+    assert write_gallery(project, out).rasterised == 0
+    assert _stats(thumbs) == before
+    assert (out / INDEX).read_text("utf-8") == html
+
+    # A changed PDF is rasterised again, and its former thumbnail goes.
+    shutil.copy(gallery / "es/stockholm-syndrome-treatment-a4-large-print.pdf",
+                out / "es/stockholm-syndrome-treatment-a4.pdf")
+    assert write_gallery(project, out).rasterised == 1
+    after = _stats(thumbs)
+    assert len(after) == 5 and len(set(after) - set(before)) == 1
+    assert {k: v for k, v in after.items() if k in before and k != CACHE} == {
+        k: v for k, v in before.items() if k in after and k != CACHE}
+
+    # A withdrawn leaflet's thumbnail goes; a corrupt cache means rendering again.
+    (out / "ar/stockholm-syndrome-treatment-letter.pdf").unlink()
+    (thumbs / CACHE).write_text("{not json", "utf-8")
+    assert write_gallery(project, out).rasterised == 3
+    assert len(list(thumbs.glob("*.png"))) == 3
+    assert json.loads((thumbs / CACHE).read_text("utf-8"))["version"] == 1
+
+
+def test_given_decisions_decide_what_is_listed(gallery: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(gallery / "es", out / "es")
+    project = Project(ROOT)
+    held = Decision("es", "stockholm-syndrome-treatment", HELD, Counts(21, 20, 0, 1))
+    write_gallery(project, out, decisions={("es", "stockholm-syndrome-treatment"): held})
+    html = (out / INDEX).read_text("utf-8")
+    assert "<a href=" not in html
+    assert ('<p class="s held"><b>Not printed yet: translation unfinished</b>'
+            ' <span class="nw">95% translated</span></p>') in html
+    assert list((out / THUMBNAILS).glob("*.png")) == []
+    # Every other card publishes, but has no PDF in this folder.
+    cards = 2 * len(shipped_languages(ROOT / "locales"))
+    assert html.count("Not built in this folder yet.") == cards - 1

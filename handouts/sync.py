@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,6 +217,7 @@ class Updated:
     fuzzy: int = 0
     obsolete: int = 0
     revived: int = 0
+    skipped: bool = False  # its inputs had not changed since the last update: not merged
 
 
 def _content(catalog: Catalog) -> tuple[object, ...]:
@@ -244,8 +246,9 @@ def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
     cache = _Cache.load(cache_path, _stamp(msgmerge))
     stale: list[Path] = []
     results: list[Updated] = []
-    with tempfile.TemporaryDirectory(prefix="handouts-update-") as scratch:
-        updater = _Updater(project, languages, cache, Path(scratch), msgmerge, check)
+    with (tempfile.TemporaryDirectory(prefix="handouts-update-") as scratch,
+          ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool):
+        updater = _Updater(project, languages, cache, Path(scratch), pool, msgmerge, check)
         try:
             for domain in [*domains(project.templates_dir), GALLERY]:
                 pot, pot_stale = updater.template(domain)
@@ -330,8 +333,8 @@ class _Updater:
     """One update run: the .pot files it merges, and each language's known translations."""
 
     def __init__(self, project: Project, languages: list[str], cache: _Cache, scratch: Path,
-                 msgmerge: str, check: bool) -> None:
-        self.project, self.cache, self.scratch = project, cache, scratch
+                 pool: ThreadPoolExecutor, msgmerge: str, check: bool) -> None:
+        self.project, self.cache, self.scratch, self.pool = project, cache, scratch, pool
         # Each language's folder, built once: merge_all runs for every catalog.
         self.folders = {code: catalog_path(project.locales_dir, code).parent
                         for code in languages}
@@ -369,51 +372,55 @@ class _Updater:
     def merge_all(self, domain: str, pot: Path) -> list[Updated]:
         """Merge one domain's .pot into its catalogs (the gallery's only where they exist)."""
         pot_digest = _digest(pot.read_bytes())
-        results = []
+        catalogs: dict[str, tuple[Path, bytes | None]] = {}
         for code, folder in self.folders.items():
             path = folder / f"{domain}.po"
-            key = f"{code}/{domain}"
             try:
                 with path.open("rb") as fh:
-                    data = fh.read(MAX_CATALOG_BYTES + 1)
+                    data: bytes | None = fh.read(MAX_CATALOG_BYTES + 1)
             except FileNotFoundError:
-                if domain != GALLERY:
-                    result, data = self._create(code, domain, path, pot)
-                    results.append(result)
-                    self._record(key, pot_digest, data)
-                continue
+                data = None
             except OSError:
                 data = b""
-            if not data or len(data) > MAX_CATALOG_BYTES:
+            if data is not None and (not data or len(data) > MAX_CATALOG_BYTES):
                 load_catalog(path, code)  # refuses it, saying why
-            digests = [pot_digest, _digest(data)]
-            if self.cache.catalogs.get(key) == digests:
-                self.cache.fresh_catalogs[key] = digests
-                results.append(Updated(path, False))
+            catalogs[code] = (path, data)
+        todo = {code: data for code, (_, data) in catalogs.items() if data is not None
+                and self.cache.catalogs.get(f"{code}/{domain}") != [pot_digest, _digest(data)]}
+        # msgmerge is most of the work when nothing is cached: run one per CPU.
+        merged = dict(zip(todo, self.pool.map(lambda data: self._msgmerge(data, pot),
+                                              todo.values()), strict=True))
+        results = []
+        for code, (path, data) in catalogs.items():
+            if data is None and domain == GALLERY:
                 continue
-            result, data = self._merge(code, domain, path, data, pot)
+            if data is None:
+                result, data = self._create(code, domain, path, pot)
+            elif code in merged:
+                result, data = self._merge(code, domain, path, data, merged[code])
+            else:
+                result = Updated(path, False, skipped=True)
             results.append(result)
-            self._record(key, pot_digest, data)
+            if not self.check:
+                self.cache.fresh_catalogs[f"{code}/{domain}"] = [pot_digest, _digest(data)]
         return results
 
-    def _record(self, key: str, pot_digest: str, data: bytes) -> None:
-        if not self.check:
-            self.cache.fresh_catalogs[key] = [pot_digest, _digest(data)]
+    def _msgmerge(self, data: bytes, pot: Path) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([self.msgmerge, "--quiet", "--previous", f"--width={WIDTH}", "-o",
+                               "-", "-", str(pot)], input=data, capture_output=True,
+                              env=_C_LOCALE, check=False)
 
     def _write(self, path: Path, data: bytes) -> None:
         if not self.check:
             require_strict_parser()
             write_atomic(path, data)
 
-    def _merge(self, code: str, domain: str, path: Path, data: bytes, pot: Path
-               ) -> tuple[Updated, bytes]:
-        """msgmerge one catalog; fill its new messages from the language's other catalogs.
-
-        Returns what changed, and the catalog's bytes as they are now on disk.
+    def _merge(self, code: str, domain: str, path: Path, data: bytes,
+               merged: subprocess.CompletedProcess[bytes]) -> tuple[Updated, bytes]:
+        """Take msgmerge's result for one catalog; fill its new messages from the
+        language's other catalogs. Returns what changed, and the catalog's bytes as
+        they are now on disk.
         """
-        merged = subprocess.run(
-            [self.msgmerge, "--quiet", "--previous", f"--width={WIDTH}", "-o", "-", str(path),
-             str(pot)], capture_output=True, env=_C_LOCALE, check=False)
         if merged.returncode != 0 or not merged.stdout:
             load_catalog(path, code)  # names the file and line when the catalog is at fault
             problem = merged.stderr.decode("utf-8", "replace").strip().partition("\n")[0]
@@ -422,8 +429,8 @@ class _Updater:
         if merged.stdout == data:
             return Updated(path, False), data
         before = load_catalog(path, code).catalog
-        scratch = self.scratch / code / path.name
-        write_atomic(scratch, merged.stdout)
+        scratch = self.scratch / f"{code}-{path.name}"
+        scratch.write_bytes(merged.stdout)  # read back once: no need to sync it to disk
         after = load_catalog(scratch, code).catalog
         counts = _counts(path, before, after)
         output, prefilled = merged.stdout, 0

@@ -509,7 +509,7 @@ def _msgcat(paths: list[Path]) -> Catalog | None:
         return None
     try:
         return read_po(io.BytesIO(run.stdout))
-    except (PoFileError, UnicodeDecodeError, ValueError):
+    except (PoFileError, ValueError, IndexError):  # as load_catalog: then it names the file
         return None
 
 

@@ -311,3 +311,13 @@ def test_update_without_msgmerge_says_how_to_install_it(project_copy: Project,
         update(project_copy, ["es"])
     assert str(info.value) == ("GNU msgmerge is not installed; update needs it. Run"
                                " scripts/setup.sh, or: apt-get install gettext")
+
+
+def test_a_broken_catalog_read_for_prefill_is_named(project_copy: Project) -> None:
+    # Not a domain's catalog (its handout was retired), so only pre-fill reads it.
+    retired = catalog_path(project_copy.locales_dir, "es", "retired-handout")
+    shutil.copy(DATA / "po" / "syntax.po", retired)
+    shutil.copy(DATA / "sync" / "new-handout.html", project_copy.templates_dir / "handouts")
+    with pytest.raises(CatalogError) as info:
+        update(project_copy, ["es"])
+    assert str(info.value).startswith(f"{retired}:10: [es] syntax error")

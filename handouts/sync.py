@@ -264,7 +264,10 @@ def update(project: Project, codes: Iterable[str] = (), *, check: bool = False
 CACHE = Path(".cache") / "update.json"  # in the project root; .gitignore lists .cache/
 CACHE_FORMAT = 1  # raise it when extraction or merging changes what update writes
 MAX_CACHE_BYTES = 16_000_000  # a few hundred bytes per catalog; anything bigger is not ours
-_C_LOCALE = {**os.environ, "LC_ALL": "C"}  # GNU tools' messages in English, for our errors
+
+
+def _gnu_env() -> dict[str, str]:
+    return {**os.environ, "LC_ALL": "C"}  # GNU tools' messages in English, for our errors
 
 
 def _digest(data: bytes) -> str:
@@ -282,7 +285,7 @@ def _gettext_tool(name: str) -> str:
 def _stamp(msgmerge: str) -> str:
     """What the cache is valid for: this code, its Babel and its msgmerge."""
     version = subprocess.run([msgmerge, "--version"], capture_output=True, text=True,
-                             env=_C_LOCALE, check=False).stdout.partition("\n")[0]
+                             env=_gnu_env(), check=False).stdout.partition("\n")[0]
     return f"{CACHE_FORMAT} handouts {__version__} babel {babel.__version__} {version}"
 
 
@@ -408,7 +411,7 @@ class _Updater:
     def _msgmerge(self, data: bytes, pot: Path) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run([self.msgmerge, "--quiet", "--previous", f"--width={WIDTH}", "-o",
                                "-", "-", str(pot)], input=data, capture_output=True,
-                              env=_C_LOCALE, check=False)
+                              env=_gnu_env(), check=False)
 
     def _write(self, path: Path, data: bytes) -> None:
         if not self.check:
@@ -504,7 +507,7 @@ def _msgcat(paths: list[Path]) -> Catalog | None:
     if any(path.stat().st_size > MAX_CATALOG_BYTES for path in paths):
         return None
     run = subprocess.run([_gettext_tool("msgcat"), "--use-first", "-o", "-",
-                          *map(str, paths)], capture_output=True, env=_C_LOCALE, check=False)
+                          *map(str, paths)], capture_output=True, env=_gnu_env(), check=False)
     if run.returncode != 0:
         return None
     try:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
-from conftest import DATA
 
 from handouts.catalog import catalog_path, load_catalog, shipped_languages
 from handouts.domains import domains
@@ -19,6 +18,7 @@ from handouts.errors import CatalogError, LanguageError, SetupError, TemplateErr
 from handouts.project import Project
 from handouts.sync import CACHE, Updated, extract, init, update
 
+DATA = Path(__file__).parent / "data"
 HANDOUT = Path("templates/handouts/stockholm-syndrome-treatment.html")
 DOMAIN = "stockholm-syndrome-treatment"
 CHANGED = ("Ways to treat it", "Ways to treat this")

@@ -375,7 +375,7 @@ class _Updater:
     def merge_all(self, domain: str, pot: Path) -> list[Updated]:
         """Merge one domain's .pot into its catalogs (the gallery's only where they exist)."""
         pot_digest = _digest(pot.read_bytes())
-        catalogs: dict[str, tuple[Path, bytes | None]] = {}
+        catalogs: dict[str, tuple[Path, bytes | None, list[str]]] = {}
         for code, folder in self.folders.items():
             path = folder / f"{domain}.po"
             try:
@@ -387,25 +387,26 @@ class _Updater:
                 data = b""
             if data is not None and (not data or len(data) > MAX_CATALOG_BYTES):
                 load_catalog(path, code)  # refuses it, saying why
-            catalogs[code] = (path, data)
-        todo = {code: data for code, (_, data) in catalogs.items() if data is not None
-                and self.cache.catalogs.get(f"{code}/{domain}") != [pot_digest, _digest(data)]}
+            digests = [pot_digest, _digest(data)] if data is not None else []
+            catalogs[code] = (path, data, digests)
+        todo = {code: data for code, (_, data, digests) in catalogs.items()
+                if data is not None and self.cache.catalogs.get(f"{code}/{domain}") != digests}
         # msgmerge is most of the work when nothing is cached: run one per CPU.
         merged = dict(zip(todo, self.pool.map(lambda data: self._msgmerge(data, pot),
                                               todo.values()), strict=True))
         results = []
-        for code, (path, data) in catalogs.items():
+        for code, (path, data, digests) in catalogs.items():
             if data is None and domain == GALLERY:
                 continue
-            if data is None:
-                result, data = self._create(code, domain, path, pot)
-            elif code in merged:
-                result, data = self._merge(code, domain, path, data, merged[code])
+            if data is None or code in merged:
+                result, now = (self._create(code, domain, path, pot) if data is None else
+                               self._merge(code, domain, path, data, merged[code]))
+                digests = [pot_digest, _digest(now)]
             else:
                 result = Updated(path, False, skipped=True)
             results.append(result)
             if not self.check:
-                self.cache.fresh_catalogs[f"{code}/{domain}"] = [pot_digest, _digest(data)]
+                self.cache.fresh_catalogs[f"{code}/{domain}"] = digests
         return results
 
     def _msgmerge(self, data: bytes, pot: Path) -> subprocess.CompletedProcess[bytes]:

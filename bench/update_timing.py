@@ -3,7 +3,8 @@
 ``measure(project)`` runs, each as its own ``generate.py --project … update``
 process as a maintainer would, and returns seconds per step:
 
-- ``first``: the first update (nothing cached yet);
+- ``first``: the first update, with nothing cached (in a generated project it also
+  rewrites every copy's .pot and catalogs, whose ``#:`` lines name the source template);
 - ``add one handout, one language``: a new template, then ``update --lang es``;
 - ``add one handout, all languages``: another new template, then ``update``;
 - ``no change``: ``update`` again;

@@ -541,6 +541,8 @@ def _first_catalog(project: Project, code: str, domain: str, template: Catalog) 
     catalog = _new_catalog(template, code, str(first.language.locale.english_name), domain,
                            dt.date.today())
     catalog.mime_headers = list(header.mime_headers)
+    # As msgmerge will set it: else the next merge rewrites the file for this one line.
+    catalog.creation_date = template.creation_date
     catalog.extra_headers = [  # type: ignore[attr-defined]
         (k, v) for k, v in getattr(header, "extra_headers", []) if k not in LEGACY_REVIEW_FIELDS]
     return catalog

@@ -282,6 +282,11 @@ def test_new_handout_is_prefilled_by_exact_match_only(project_copy: Project) -> 
     gnu = subprocess.run(["msgcat", "--width=79", str(new)], capture_output=True, check=True)
     assert gnu.stdout == new.read_bytes()
     assert all(r.skipped for r in update(project_copy, ["es"])[1])
+    # msgmerge, run again without the cache, agrees with it to the byte.
+    before = snapshot(project_copy)
+    (project_copy.root / CACHE).unlink()
+    assert not any(r.changed for r in update(project_copy, ["es"])[1])
+    assert snapshot(project_copy) == before
 
 
 def test_changed_english_twice_keeps_the_first_previous_msgid(project_copy: Project) -> None:

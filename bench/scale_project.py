@@ -57,9 +57,13 @@ def make_project(dest: Path, count: int = 200) -> Path:
         name = copy_name(number)
         template = source_template.replace(f'_("{TITLE}")', f'_("{TITLE} ({number})")')
         (templates / f"{name}.html").write_text(template, "utf-8")
-        (locales / f"{name}.pot").write_text(_numbered_title(pot, number), "utf-8")
+        source = f"templates/handouts/{SOURCE}.html"
+        own = f"templates/handouts/{name}.html"  # as extract writes it: no update noise
+        (locales / f"{name}.pot").write_text(
+            _numbered_title(pot, number).replace(source, own), "utf-8")
         for po, text in catalogs.items():
-            po.with_name(f"{name}.po").write_text(_numbered_title(text, number), "utf-8")
+            po.with_name(f"{name}.po").write_text(
+                _numbered_title(text, number).replace(source, own), "utf-8")
     return dest
 
 

@@ -83,9 +83,9 @@ def test_new_handout_after_extract_and_update(tmp_path: Path, project_copy: Proj
     # Messages another domain already translates are pre-filled, fuzzy, for a translator
     # to confirm; the new paragraph is empty.
     # Each language's own translations, never another's (Babel shares the .pot's entries).
-    for code in shipped_languages(project_copy.locales_dir)[1:]:
-        loaded = load_catalog(catalog_path(project_copy.locales_dir, code, NEW))
-        family = load_catalog(catalog_path(project_copy.locales_dir, code, FAMILY))
+    for language in shipped_languages(project_copy.locales_dir)[1:]:
+        loaded = load_catalog(catalog_path(project_copy.locales_dir, language, NEW))
+        family = load_catalog(catalog_path(project_copy.locales_dir, language, FAMILY))
         stats = loaded.stats
         assert (stats.translated, stats.fuzzy, stats.untranslated) == (0, stats.total - 1, 1)
         for message in loaded.messages():

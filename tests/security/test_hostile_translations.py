@@ -8,6 +8,7 @@ the English source lacks ever reaches the PDF.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -133,6 +134,7 @@ def test_forced_draft_with_every_attack_is_harmless(tmp_path: Path,
         for annot in page.get("/Annots") or []:
             uri = str(annot.get_object().get("/A", {}).get("/URI", ""))
             assert not uri.startswith(("file:", "javascript:")), uri
-    assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))
+    root: Any = reader.trailer["/Root"]
+    assert "/EmbeddedFiles" not in str(root.get("/Names", {}))
     assert reader.metadata is not None
     assert reader.metadata.title == "How Stockholm syndrome is treated"

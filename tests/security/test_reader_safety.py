@@ -398,13 +398,14 @@ def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
     import time
 
     from handouts import workers as build_module
+    from handouts.pdf import Renderer
 
     monkeypatch.setattr(build_module, "RENDER_SECONDS", 1)
     monkeypatch.setattr(build_module, "GRACE_SECONDS", 1)
     monkeypatch.setattr(build_module, "RENDER_MEMORY", 2**30)
-    real = build_module.Renderer.render
+    real = Renderer.render
 
-    def render(self: object, html: str) -> tuple[bytes, int]:
+    def render(self: Renderer, html: str) -> tuple[bytes, int]:
         if 'lang="es"' in html:
             if behaviour == "stuck":
                 signal.signal(signal.SIGALRM, signal.SIG_IGN)  # as if stuck in C code
@@ -412,9 +413,9 @@ def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
                 time.sleep(20)
             else:
                 bytearray(2 * 2**30)
-        return real(self, html)  # type: ignore[arg-type]
+        return real(self, html)
 
-    monkeypatch.setattr(build_module.Renderer, "render", render)
+    monkeypatch.setattr(Renderer, "render", render)
 
 
 @pytest.mark.parametrize(("behaviour", "message"), [

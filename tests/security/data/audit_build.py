@@ -12,10 +12,10 @@ options = BuildOptions(out=Path(sys.argv[1]), languages=("en", "zh_CN", "ar"),
                        papers=("a4", "letter"), clinic=Path(sys.argv[2]), html=True,
                        force=True)
 build(project, options)  # warm-up: imports and caches happen here
-events = []
+events: list[list[str]] = []
 
 
-def hook(event: str, args: tuple) -> None:
+def hook(event: str, args: tuple[object, ...]) -> None:
     if event == "open":
         events.append(["open", str(args[0])])
     elif event.startswith(("socket.", "urllib.", "http.", "ftplib.")) or event in (

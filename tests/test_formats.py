@@ -10,13 +10,12 @@ import pytest
 from pdfread import DOCUMENT_SHARE, chunks, lang, shows, squash, text
 from texts import FAMILY, leaflet
 
-from handouts.build import BuildOptions, BuildReport, build, output_path
+from handouts.build import BuildReport, output_path
 from handouts.catalog import SOURCE_LANGUAGE
 from handouts.project import Project
 
 ROOT = Path(__file__).parent.parent
 HANDOUT = "stockholm-syndrome-treatment"
-CLINIC = ROOT / "tests" / "data" / "clinic" / "clinic.toml"
 LANGS = ("en", "es", "ar", "zh_CN", "ur")
 PAGE_LABEL = "Page %(page)s of %(pages)s"
 # Not shown in a complete, unreviewed leaflet with clinic numbers.
@@ -24,15 +23,6 @@ HIDDEN = {"Incomplete translation: some text is shown in English.",
           "Translation reviewed by %(name)s on %(date)s.",
           "Call your local emergency number, or go to the nearest emergency department.",
           "Treatment and recovery at home after Stockholm syndrome: a patient leaflet."}
-
-
-@pytest.fixture(scope="module")
-def formats(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    out = tmp_path_factory.mktemp("formats")
-    report = build(Project(ROOT), BuildOptions(
-        out=out, languages=LANGS, papers=("a4", "letter"), clinic=CLINIC,
-        formats=("standard", "large-print", "bilingual"), jobs=2))
-    return out, report
 
 
 def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:

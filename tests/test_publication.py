@@ -2,6 +2,14 @@
 
 Each case of the first release's failures, replayed on a copy of the project
 and read back from the real PDFs, the gallery and the CLI's output.
+
+Checked to fail (by hand, 2 December 2026): with ``gate.decide`` publishing every leaflet
+whatever its errors and unfinished messages (its ``if not errors and not unfinished`` made
+always true), 5 of the 9 tests here fail (the never-extracted template, the new handout, the
+edited msgid, review refusing what does not publish, exit codes with --strict), as do the two
+gate tests in tests/test_build.py and the forced-draft test in
+tests/security/test_hostile_translations.py. The other 4 guard msgfmt, the catalog reader and
+the reviews file, which that change leaves in place.
 """
 
 from __future__ import annotations

@@ -1,4 +1,12 @@
-"""One test per script family, pseudo-locales, and no .notdef glyph in any shipped PDF."""
+"""One test per script family, pseudo-locales, and no .notdef glyph in any shipped PDF.
+
+The glyph check was checked to fail (by hand, 2 December 2026): with ``pdf.missing_glyph``
+always returning None, 5 tests fail: ``test_renderer_refuses_a_character_no_font_draws``
+here, the ``missing-glyph`` case of tests/test_check.py, and tests/test_build.py's
+``test_character_without_font_fails_that_language_only`` and both cases of
+``test_missing_glyphs_do_not_depend_on_weasyprint_log_wording``. With only the render-time
+check in ``Renderer.render`` disabled, 3 fail: the first and the last two.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,8 @@ from texts import leaflet
 
 from handouts.build import BuildOptions, BuildReport, build
 from handouts.catalog import shipped_languages
+from handouts.errors import MissingGlyphError
+from handouts.pdf import Renderer, missing_glyph
 from handouts.project import Project
 from handouts.pseudo import pseudo_text
 
@@ -104,6 +114,17 @@ def test_glyph_check_catches_tofu(tmp_path: Path) -> None:
     with compact_cid_fonts() as finisher:
         HTML(string=html).write_pdf(tmp_path / "tofu.pdf", finisher=finisher)
     assert notdef_glyphs(tmp_path / "tofu.pdf") != []
+
+
+def test_renderer_refuses_a_character_no_font_draws() -> None:
+    """The render-time glyph check, behind check's: judged from the fonts' coverage."""
+    assert missing_glyph("Ayuda مرحبا 你好 नमस्ते") is None
+    assert missing_glyph("abc \ue000 def") == "\ue000"
+    renderer = Renderer(ROOT / "templates", ROOT / "templates" / "print.css")
+    with pytest.raises(MissingGlyphError) as info:
+        renderer.render('<html lang="en"><head><title>t</title></head>'
+                        "<body><p>abc \ue000 def</p></body></html>")
+    assert str(info.value) == "no installed font has U+E000 ('\\ue000')"
 
 
 def test_pseudo_text_grows_and_keeps_placeholders() -> None:

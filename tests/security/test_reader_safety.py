@@ -235,7 +235,7 @@ def test_long_web_address_wraps_and_the_qr_code_stays_on_page_one(tmp_path: Path
 
     out = tmp_path / "out"
     report = build(Project(Path(__file__).parent.parent.parent), BuildOptions(
-        out=out, languages=("en", "ar"), handouts=(HANDOUT,), clinic=path,
+        out=out, languages=("en", "ar"), handouts=(HANDOUT,), clinic=path, jobs=2,
         formats=("standard", "large-print", "bilingual")))
     assert report.ok, report.failures
     import pdfplumber

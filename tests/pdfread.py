@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,14 @@ def text(path: Path) -> str:
     """Logical-order text. pypdf keeps Arabic marks on their letters; pdftotext does not."""
     pages = (page.extract_text() for page in PdfReader(path).pages)
     return BIDI_CONTROLS.sub("", unicodedata.normalize("NFC", "\n".join(pages)))
+
+
+def page_texts(path: Path) -> list[str]:
+    """Each page's text, by poppler's pdftotext: ten times faster than pypdf, for tests that
+    only look for a word on a page."""
+    result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                            capture_output=True, text=True, check=True)
+    return result.stdout.split("\f")[:-1]  # a form feed ends every page
 
 
 def squash(value: str) -> str:

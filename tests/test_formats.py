@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from pdfread import DOCUMENT_SHARE, chunks, lang, shows, squash, text
+from pdfread import DOCUMENT_SHARE, chunks, lang, page_texts, shows, squash, text
 from texts import FAMILY, leaflet
 
 from handouts.build import BuildReport, output_path
@@ -40,12 +40,10 @@ def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:
 @pytest.mark.parametrize("fixture", ["built", "formats"])
 def test_footer_is_not_split_across_pages(request: pytest.FixtureRequest, fixture: str) -> None:
     """The source line opens the footer: it must be on the last page, with the rest."""
-    from pypdf import PdfReader
-
     out = request.getfixturevalue(fixture)[0]
     split = []
     for path in sorted(out.rglob("*.pdf")):
-        pages = [page.extract_text() for page in PdfReader(path).pages]
+        pages = page_texts(path)
         if "Cainiu" not in pages[-1] or any("Cainiu" in page for page in pages[:-1]):
             split.append(str(path.relative_to(out)))
     assert split == []

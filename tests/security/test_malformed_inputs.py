@@ -198,15 +198,17 @@ def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.Mon
             "--handout", HANDOUT]
     assert CliRunner().invoke(cli, args).exit_code == 0
     pdf = out / "es" / f"{HANDOUT}-a4.pdf"
-    before = pdf.read_bytes()
+    before, gallery = pdf.read_bytes(), (out / "index.html").read_bytes()
 
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("handouts.pdf.os.fsync", full)
+    monkeypatch.setattr("handouts.output.os.fsync", full)
     result = CliRunner().invoke(cli, [*args, "--force"])
     assert result.exit_code == 1
+    # The gallery, written after every build, meets the same full disk.
     assert result.stderr == (f"Failed: {pdf}: [es] cannot write file: No space left on"
-                             " device\n")
-    assert pdf.read_bytes() == before
+                             f" device\nFailed: {out}/index.html: cannot write file: No space"
+                             " left on device\n")
+    assert pdf.read_bytes() == before and (out / "index.html").read_bytes() == gallery
     assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]  # no temporary file left

@@ -1,8 +1,8 @@
 """A build reads only allow-listed files, never the network, and never leaves a torn PDF.
 
 The killed builds are 12 documents (3 languages, 2 handouts, 2 papers), enough to kill one
-mid-batch after 1, 3 and 6 PDFs; the build after each kill is one document, since any build
-sweeps the whole output folder."""
+mid-batch after 1, 3 and 6 PDFs; the build after each kill is one document, in this
+process, since any build sweeps the whole output folder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from handouts.build import MANIFEST
+from handouts.build import MANIFEST, BuildOptions, build
+from handouts.project import Project
 
 ROOT = Path(__file__).parent.parent.parent
 DATA = Path(__file__).parent / "data"
@@ -59,10 +60,10 @@ CODES = ("en", "ar", "zh_CN")
 DOCUMENTS = len(CODES) * 2 * 2  # handouts, papers
 
 
-def build_command(out: Path, codes: tuple[str, ...] = CODES, *options: str) -> list[str]:
-    languages = [arg for code in codes for arg in ("--lang", code)]
+def build_command(out: Path) -> list[str]:
+    languages = [arg for code in CODES for arg in ("--lang", code)]
     return [sys.executable, str(ROOT / "generate.py"), "build", "--paper", "a4", "--paper",
-            "letter", *languages, *options, "--out", str(out)]
+            "letter", *languages, "--out", str(out)]
 
 
 def test_sigkill_mid_batch_leaves_no_torn_pdf(tmp_path: Path) -> None:
@@ -81,8 +82,9 @@ def test_sigkill_mid_batch_leaves_no_torn_pdf(tmp_path: Path) -> None:
         assert all(valid(pdf) for pdf in finals)
         assert len(finals) < DOCUMENTS, "the build finished before it was killed"
         # What a killed build left behind is hidden, and the next build sweeps it away.
-        subprocess.run(build_command(out, ("en",), "--handout", "stockholm-syndrome-treatment"),
-                       cwd=ROOT, env=ENV, check=True, capture_output=True)
+        after = build(Project(ROOT), BuildOptions(out=out, languages=("en",),
+                                                  handouts=("stockholm-syndrome-treatment",)))
+        assert after.ok, after.failures
         assert sorted(p.name for p in out.rglob(".*")) == [MANIFEST]
 
 

@@ -128,7 +128,7 @@ def run(work: Path, count: int, languages: list[str], jobs: int) -> None:
 
     # update: no template change, then one new handout, then one common string.
     update_rows = []
-    for name, prepare in [
+    steps: list[tuple[str, Callable[[], object]]] = [
         ("update, no template change (first run fills the cache)", lambda: None),
         ("update, no template change", lambda: None),
         ("update after adding one handout", lambda: shutil.copy(
@@ -136,7 +136,8 @@ def run(work: Path, count: int, languages: list[str], jobs: int) -> None:
             project.templates_dir / "handouts" / "new-handout.html")),
         ("update after editing one common string", lambda: replace_in(
             project.templates_dir / "partials" / "help.html", "Get help now", "Get help now!")),
-    ]:
+    ]
+    for name, prepare in steps:
         prepare()
         started = time.perf_counter()
         sync.update(project)

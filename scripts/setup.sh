@@ -45,15 +45,45 @@ fi
 export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
 PYTHON=$(command -v python3)
 
+# Fails, saying what is missing, unless this machine has everything the leaflets and the
+# tests use: the tools below, and what the program's own start-up check (check_system)
+# wants, with the HarfBuzz subsetter required here rather than only warned about.
+verify() {
+  for pair in fc-list:fontconfig msgfmt:gettext pdftoppm:poppler-utils pdftotext:poppler-utils \
+              zbarimg:zbar-tools; do
+    command -v "${pair%%:*}" >/dev/null || {
+      echo "scripts/setup.sh: ${pair%%:*} is missing; install the ${pair#*:} package" >&2
+      exit 1; }
+  done
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || {
+    echo "scripts/setup.sh: chromium is missing; install Debian's chromium package" >&2
+    exit 1; }
+  "$1" - <<'PY'
+import sys
+
+from handouts.errors import SetupError
+from handouts.pdf import check_system
+
+try:
+    problems = check_system()
+except SetupError as error:
+    problems = [str(error)]
+if problems:
+    sys.exit("\n".join(f"scripts/setup.sh: {problem}" for problem in problems))
+PY
+}
+
 if [ "$latest" = 0 ]; then
   # --locked: refuse to run if uv.lock no longer matches pyproject.toml.
   UV_PROJECT_ENVIRONMENT=.venv "$UV" sync -q --locked --extra test --python "$PYTHON"
+  verify .venv/bin/python
   exit 0
 fi
 
 "$UV" venv -q --allow-existing --python "$PYTHON" .venv-latest
 "$UV" pip install -q --python .venv-latest/bin/python --upgrade --reinstall-package handouts \
   -e '.[test]'
+verify .venv-latest/bin/python
 echo "Newest releases allowed by pyproject.toml, in .venv-latest:"
 "$UV" pip list --python .venv-latest/bin/python \
   | grep -iE '^(weasyprint|babel|jinja2|click|pydyf|fonttools|nh3|pytest|ruff|mypy) '

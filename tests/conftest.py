@@ -1,16 +1,30 @@
+"""Shared, session-scoped builds. Each document is rendered once per session: a fixture
+whose documents another fixture already rendered copies those PDFs (with their manifest
+entries, so build() finds them up to date) and renders only the rest, with two workers."""
+
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from handouts.build import BuildOptions, BuildReport, build
+from handouts.build import BuildOptions, BuildReport, Written, build
 from handouts.catalog import shipped_languages
+from handouts.gallery import INDEX
+from handouts.output import MANIFEST
 from handouts.project import Project
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+CLINIC = DATA / "clinic" / "clinic.toml"
+HANDOUT = "stockholm-syndrome-treatment"
+FORMATS = ("standard", "large-print", "bilingual")
+FORMATS_LANGS = ("en", "es", "ar", "zh_CN", "ur")  # the formats fixture's languages
+GALLERY_LANGS = ("en", "ar", "zh_CN", "es")  # the gallery fixture's
 
 
 @pytest.fixture(scope="session")
@@ -23,13 +37,66 @@ def languages(project: Project) -> list[str]:
     return shipped_languages(project.locales_dir)
 
 
+def build_reusing(project: Project, options: BuildOptions, source: tuple[Path, BuildReport],
+                  keep: Callable[[Written], bool]) -> BuildReport:
+    """build(project, options), after copying the source fixture's documents that ``keep``
+    picks into options.out; the report lists them as written, as a build from scratch does."""
+    source_out, source_report = source
+    reused = [dataclasses.replace(w, path=options.out / w.path.relative_to(source_out))
+              for w in source_report.written if keep(w)]
+    recorded = json.loads((source_out / MANIFEST).read_text("utf-8"))
+    documents = {}
+    for document in reused:
+        document.path.parent.mkdir(parents=True, exist_ok=True)
+        original = source_out / document.path.relative_to(options.out)
+        shutil.copy2(original, document.path)
+        documents[str(document.path)] = recorded["documents"][str(original)]
+    options.out.mkdir(parents=True, exist_ok=True)
+    (options.out / MANIFEST).write_text(json.dumps(
+        {"version": recorded["version"], "documents": documents, "decisions": {}}), "utf-8")
+    report = build(project, options)
+    # Reuse must really happen: a changed manifest would otherwise silently cost the time.
+    assert sorted(w.path for w in report.skipped) == sorted(w.path for w in reused), (
+        report.failures)
+    every = {w.path: w for w in [*reused, *report.written]}
+    return dataclasses.replace(report, skipped=[], written=[every[p] for p in sorted(every)])
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, project: Project) -> tuple[Path, BuildReport]:
     """Every shipped language on both papers, with a clinic file: built once, read by many."""
     out = tmp_path_factory.mktemp("built")
     report = build(project, BuildOptions(out=out, papers=("a4", "letter"), jobs=2,
-                                         clinic=DATA / "clinic" / "clinic.toml"))
+                                         clinic=CLINIC))
     return out, report
+
+
+@pytest.fixture(scope="session")
+def formats(tmp_path_factory: pytest.TempPathFactory, project: Project,
+            built: tuple[Path, BuildReport]) -> tuple[Path, BuildReport]:
+    """Five languages, both handouts, in every format on both papers, with the clinic file
+    (the standard leaflets are the built fixture's)."""
+    out = tmp_path_factory.mktemp("formats")
+    options = BuildOptions(out=out, languages=FORMATS_LANGS, papers=("a4", "letter"),
+                           clinic=CLINIC, formats=FORMATS, jobs=2)
+    return out, build_reusing(project, options, built,
+                              lambda w: w.language in FORMATS_LANGS and w.fmt == "standard")
+
+
+@pytest.fixture(scope="session")
+def gallery(tmp_path_factory: pytest.TempPathFactory, project: Project,
+            formats: tuple[Path, BuildReport]) -> Path:
+    """Four languages of one handout in every format on both papers, with the gallery page
+    in Spanish (the leaflets are the formats fixture's)."""
+    out = tmp_path_factory.mktemp("gallery")
+    options = BuildOptions(out=out, languages=GALLERY_LANGS, papers=("a4", "letter"), jobs=2,
+                           gallery_lang="es", handouts=(HANDOUT,), formats=FORMATS,
+                           clinic=CLINIC)
+    report = build_reusing(project, options, formats,
+                           lambda w: w.language in GALLERY_LANGS and w.handout == HANDOUT)
+    assert report.ok, report.failures
+    assert report.gallery == out / INDEX
+    return out
 
 
 @pytest.fixture

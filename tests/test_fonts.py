@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
-from pdfread import fonts, notdef_glyphs
+from pdfread import fonts, notdef_glyphs, page_fonts
 from texts import leaflet
 
 from handouts.pdf import PDF_VARIANT, Renderer
@@ -72,17 +72,13 @@ def test_compaction_is_invisible_and_small(tmp_path: Path, code: str) -> None:
 
 def embedded(pdf: Path) -> dict[str, str]:
     """Each embedded font's name and the format of its program."""
-    from pypdf import PdfReader
-
     found = {}
-    for page in PdfReader(pdf).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-            for key in ("/FontFile2", "/FontFile3"):
-                if key in descriptor:
-                    found[str(font["/BaseFont"])] = str(
-                        descriptor[key].get_object().get("/Subtype", "/TrueType"))
+    for font in page_fonts(pdf):
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        for key in ("/FontFile2", "/FontFile3"):
+            if key in descriptor:
+                found[str(font["/BaseFont"])] = str(
+                    descriptor[key].get_object().get("/Subtype", "/TrueType"))
     return found
 
 

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from pdfread import DOCUMENT_SHARE, chunks, lang, shows, squash, text
+from pdfread import DOCUMENT_SHARE, chunks, lang, page_texts, shows, squash, text
 from texts import FAMILY, leaflet
 
-from handouts.build import BuildOptions, BuildReport, build, output_path
+from handouts.build import BuildReport, output_path
 from handouts.catalog import SOURCE_LANGUAGE
 from handouts.project import Project
 
 ROOT = Path(__file__).parent.parent
 HANDOUT = "stockholm-syndrome-treatment"
-CLINIC = ROOT / "tests" / "data" / "clinic" / "clinic.toml"
 LANGS = ("en", "es", "ar", "zh_CN", "ur")
 PAGE_LABEL = "Page %(page)s of %(pages)s"
 # Not shown in a complete, unreviewed leaflet with clinic numbers.
@@ -24,15 +23,6 @@ HIDDEN = {"Incomplete translation: some text is shown in English.",
           "Translation reviewed by %(name)s on %(date)s.",
           "Call your local emergency number, or go to the nearest emergency department.",
           "Treatment and recovery at home after Stockholm syndrome: a patient leaflet."}
-
-
-@pytest.fixture(scope="module")
-def formats(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    out = tmp_path_factory.mktemp("formats")
-    report = build(Project(ROOT), BuildOptions(
-        out=out, languages=LANGS, papers=("a4", "letter"), clinic=CLINIC,
-        formats=("standard", "large-print", "bilingual"), jobs=2))
-    return out, report
 
 
 def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:
@@ -50,12 +40,10 @@ def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:
 @pytest.mark.parametrize("fixture", ["built", "formats"])
 def test_footer_is_not_split_across_pages(request: pytest.FixtureRequest, fixture: str) -> None:
     """The source line opens the footer: it must be on the last page, with the rest."""
-    from pypdf import PdfReader
-
     out = request.getfixturevalue(fixture)[0]
     split = []
     for path in sorted(out.rglob("*.pdf")):
-        pages = [page.extract_text() for page in PdfReader(path).pages]
+        pages = page_texts(path)
         if "Cainiu" not in pages[-1] or any("Cainiu" in page for page in pages[:-1]):
             split.append(str(path.relative_to(out)))
     assert split == []

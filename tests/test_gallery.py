@@ -9,7 +9,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from handouts.build import BuildOptions, build
 from handouts.catalog import shipped_languages
 from handouts.gallery import CACHE, INDEX, THUMBNAILS, write_gallery
 from handouts.gate import HELD, Counts, Decision
@@ -20,19 +19,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LANGS = ("en", "ar", "zh_CN", "es")
 
 
-@pytest.fixture(scope="module")
-def gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("gallery")
-    report = build(Project(ROOT), BuildOptions(
-        out=out, languages=LANGS, papers=("a4", "letter"), jobs=2, gallery_lang="es",
-        handouts=("stockholm-syndrome-treatment",),
-        formats=("standard", "large-print", "bilingual"),
-        clinic=ROOT / "tests" / "data" / "clinic" / "clinic.toml"))
-    assert report.ok, report.failures
-    assert report.gallery == out / INDEX
-    return out
-
-
+# The gallery fixture (conftest.py) builds these LANGS.
 def test_gallery_lists_every_leaflet(gallery: Path) -> None:
     html = (gallery / INDEX).read_text("utf-8")
     pdfs = sorted(gallery.glob("*/*.pdf"))

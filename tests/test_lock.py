@@ -27,7 +27,7 @@ def lock() -> list[dict[str, object]]:
 
 def test_lock_records_exactly_the_declared_ranges() -> None:
     root = next(p for p in lock() if p["name"] == "handouts")
-    recorded = {str(r["name"]).lower(): str(r.get("specifier", ""))  # type: ignore[union-attr]
+    recorded = {str(r["name"]).lower(): str(r.get("specifier", ""))
                 for r in root["metadata"]["requires-dist"]}  # type: ignore[index]
     wanted = {name: str(r.specifier) for name, r in declared().items()}
     assert {n: str(Requirement(f"{n}{s}").specifier) for n, s in recorded.items()} == wanted

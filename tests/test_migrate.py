@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from babel.messages.catalog import Message
+
 from handouts.catalog import load_catalog
 from handouts.project import Project
 from handouts.sync import migrate
@@ -29,7 +31,7 @@ def test_every_translation_comment_previous_msgid_and_header_survives(tmp_path: 
             tmp_path.glob(f"locales/{code}/LC_MESSAGES/*.po"))]
         assert {p.stem for p in (tmp_path / "locales" / code / "LC_MESSAGES").glob("*.po")} >= {
             "common", "stockholm-syndrome-treatment"}
-        entries = {}
+        entries: dict[tuple[object, object, object], Message] = {}
         for catalog in after:
             assert catalog.headers == before.headers  # every header field, X- ones included
             for message in catalog.messages():

@@ -53,7 +53,8 @@ def test_pages_lang_title(built: tuple[Path, BuildReport], project: Project, cod
                           paper: str, handout: str) -> None:
     path = pdf(built[0], code, paper, handout)
     sizes = page_sizes_mm(path)
-    assert 1 <= len(sizes) <= 2
+    pages = {w.path: w.pages for w in built[1].written}
+    assert len(sizes) == pages[path] <= 2  # as the build reported it, within the budget
     for width, height in sizes:
         assert width == pytest.approx(PAPERS[paper][0], abs=0.2)
         assert height == pytest.approx(PAPERS[paper][1], abs=0.2)
@@ -73,7 +74,7 @@ def test_every_message_is_in_the_pdf(built: tuple[Path, BuildReport], project: P
     loaded = leaflet(project, code, handout)
     body = squash(text(pdf(built[0], code, "a4", handout)))
     shown = [m for m in loaded.messages() if m.id not in CONDITIONAL | METADATA_ONLY
-             and not (code == SOURCE_LANGUAGE and m.id.startswith("Translation "))]
+             and not (code == SOURCE_LANGUAGE and str(m.id).startswith("Translation "))]
     if code in DOCUMENT_SHARE:
         assert shows(body, [str(m.string) for m in shown], loaded.language)
         return
@@ -88,7 +89,8 @@ def test_no_english_paragraph_in_translation(built: tuple[Path, BuildReport],
     body = squash(text(pdf(built[0], code, "a4", handout)))
     english = leaflet(project, SOURCE_LANGUAGE, handout)
     leaked = [m.id for m in english.messages()
-              if len(m.id) > 30 and "%(" not in m.id and squash(m.id) in body]
+              if isinstance(m.id, str) and len(m.id) > 30 and "%(" not in m.id
+              and squash(m.id) in body]
     assert leaked == []
 
 

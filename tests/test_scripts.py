@@ -1,4 +1,12 @@
-"""One test per script family, pseudo-locales, and no .notdef glyph in any shipped PDF."""
+"""One test per script family, pseudo-locales, and no .notdef glyph in any shipped PDF.
+
+The glyph check was checked to fail (by hand, 2 December 2026): with ``pdf.missing_glyph``
+always returning None, 5 tests fail: ``test_renderer_refuses_a_character_no_font_draws``
+here, the ``missing-glyph`` case of tests/test_check.py, and tests/test_build.py's
+``test_character_without_font_fails_that_language_only`` and both cases of
+``test_missing_glyphs_do_not_depend_on_weasyprint_log_wording``. With only the render-time
+check in ``Renderer.render`` disabled, 3 fail: the first and the last two.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +15,13 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from pdfread import chunks, fonts, lang, notdef_glyphs, squash, text
+from pypdf import PdfReader
 from texts import leaflet
 
 from handouts.build import BuildOptions, BuildReport, build
 from handouts.catalog import shipped_languages
+from handouts.errors import MissingGlyphError
+from handouts.pdf import Renderer, missing_glyph
 from handouts.project import Project
 from handouts.pseudo import pseudo_text
 
@@ -73,19 +84,30 @@ def test_every_glyph_is_in_its_font(built: tuple[Path, BuildReport]) -> None:
         str(p.relative_to(built[0])): [] for p in pdfs}
 
 
-@pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_urdu_in_nastaliq_when_the_clinic_asks(tmp_path: Path, paper: str) -> None:
+@pytest.fixture(scope="module")
+def nastaliq(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    """Urdu in every format on both papers, with a clinic file that asks for Nastaliq."""
+    out = tmp_path_factory.mktemp("nastaliq")
     report = build(Project(ROOT), BuildOptions(
-        out=tmp_path, languages=("ur",), papers=(paper,),
+        out=out, languages=("ur",), papers=("a4", "letter"), jobs=2,
         formats=("standard", "bilingual", "large-print"),
         clinic=ROOT / "tests" / "data" / "clinic" / "nastaliq.toml"))
+    return out, report
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_urdu_in_nastaliq_when_the_clinic_asks(nastaliq: tuple[Path, BuildReport],
+                                               paper: str) -> None:
+    out, report = nastaliq
     assert report.ok, report.failures  # within the page budgets too
-    for path in sorted(tmp_path.rglob("*.pdf")):
+    pdfs = sorted(w.path for w in report.written if w.paper == paper)
+    assert len(pdfs) == 2 * 3  # handouts, formats
+    for path in pdfs:
         names = [name.replace("-", "") for name in fonts(path)]
         assert any(name.startswith("NotoNastaliqUrdu") for name in names), names
         assert not any(name.startswith("NotoNaskhArabic") for name in names), names
         assert notdef_glyphs(path) == []
-    path = tmp_path / "ur" / f"{HANDOUT}-{paper}.pdf"
+    path = out / "ur" / f"{HANDOUT}-{paper}.pdf"
     assert_direction(path, "rtl")
     # Nastaliq's text layer loses whole letters (see pdfread): half the words, at least.
     catalog = leaflet(Project(ROOT), "ur")
@@ -106,6 +128,17 @@ def test_glyph_check_catches_tofu(tmp_path: Path) -> None:
     assert notdef_glyphs(tmp_path / "tofu.pdf") != []
 
 
+def test_renderer_refuses_a_character_no_font_draws() -> None:
+    """The render-time glyph check, behind check's: judged from the fonts' coverage."""
+    assert missing_glyph("Ayuda مرحبا 你好 नमस्ते") is None
+    assert missing_glyph("abc \ue000 def") == "\ue000"
+    renderer = Renderer(ROOT / "templates", ROOT / "templates" / "print.css")
+    with pytest.raises(MissingGlyphError) as info:
+        renderer.render('<html lang="en"><head><title>t</title></head>'
+                        "<body><p>abc \ue000 def</p></body></html>")
+    assert str(info.value) == "no installed font has U+E000 ('\\ue000')"
+
+
 def test_pseudo_text_grows_and_keeps_placeholders() -> None:
     source = "Published: %(date)s <strong>now</strong>"
     fake = pseudo_text(source)
@@ -117,7 +150,7 @@ def test_pseudo_text_grows_and_keeps_placeholders() -> None:
 def pseudo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
     out = tmp_path_factory.mktemp("pseudo")
     report = build(Project(ROOT), BuildOptions(
-        out=out, languages=("pseudo", "pseudo-rtl"), papers=("a4", "letter"),
+        out=out, languages=("pseudo", "pseudo-rtl"), papers=("a4", "letter"), jobs=2,
         clinic=ROOT / "tests" / "data" / "clinic" / "clinic.toml"))
     return out, report
 
@@ -131,7 +164,7 @@ def test_pseudo_locales_fit_the_page_budget(pseudo_build: tuple[Path, BuildRepor
     assert report.ok, report.failures
     path = out / code / f"{HANDOUT}-{paper}.pdf"
     written = {w.path: w for w in report.written}
-    assert 1 <= written[path].pages <= 2
+    assert written[path].pages == len(PdfReader(path).pages) == 2  # +40 % text: the budget
     assert lang(path) == tag
     assert_direction(path, direction)
     title = squash(pseudo_text("How Stockholm syndrome is treated"))

@@ -31,9 +31,28 @@ def clinic(project: Path, body: str | bytes) -> list[str]:
     return ["--clinic", str(path)]
 
 
-def _edit_template(project: Path) -> None:
+def _edit_template(project: Path) -> list[str]:
     path = project / "templates" / "handouts" / f"{HANDOUT}.html"
     path.write_text(path.read_text("utf-8").replace("{% endblock %}", "{% endblok %}", 1))
+    return []
+
+
+def _catalog_is_a_directory(project: Path) -> list[str]:
+    po(project, "").unlink()
+    po(project, "").parent.joinpath(f"{HANDOUT}.po").unlink()
+    (project / f"locales/es/LC_MESSAGES/{HANDOUT}.po").mkdir()
+    return []
+
+
+def _without_locales(project: Path) -> list[str]:
+    shutil.rmtree(project / "locales")
+    return []
+
+
+def _output_blocked(project: Path) -> list[str]:
+    (project / "out").mkdir()
+    (project / "out" / "es").write_text("x")
+    return []
 
 
 Setup = Callable[[Path], list[str]]
@@ -64,11 +83,10 @@ CASES: dict[str, tuple[Setup, str]] = {
                  " Content-Type)"),
     "po-binary": (lambda p: (po(p, bytes(range(256))), [])[1],
                   "Failed: {po}:2: [es] not valid UTF-8; save the file as UTF-8"),
-    "po-directory": (lambda p: (po(p, "").unlink(), po(p, "").parent.joinpath(
-        f"{HANDOUT}.po").unlink(), (p / f"locales/es/LC_MESSAGES/{HANDOUT}.po").mkdir(), [])[3],
+    "po-directory": (_catalog_is_a_directory,
                      "Failed: {po}: [es] not a regular file; a catalog must be a .po text"
                      " file"),
-    "no-locales": (lambda p: (shutil.rmtree(p / "locales"), [])[1],
+    "no-locales": (_without_locales,
                    "Error: {project}/locales: no catalogs found; expected"
                    " locales/<lang>/LC_MESSAGES/<domain>.po"),
     "unknown-lang": (lambda p: ["--lang", "xx-YY"], "Error: unknown language code 'xx-YY'"),
@@ -107,11 +125,10 @@ CASES: dict[str, tuple[Setup, str]] = {
     "clinic-encoding": (lambda p: clinic(p, b'name = "Cl\xefnica"\n'),
                         "Error: {project}/clinic.toml: not valid UTF-8; save the file as"
                         " UTF-8"),
-    "output-blocked": (lambda p: ((p / "out").mkdir(), (p / "out" / "es").write_text("x"),
-                                  [])[2],
+    "output-blocked": (_output_blocked,
                        "Failed: {project}/out/es: [es] cannot create this folder: a file is in"
                        " the way; move it or choose another folder with --out"),
-    "template-syntax": (lambda p: (_edit_template(p), [])[1],
+    "template-syntax": (_edit_template,
                         "Failed: {project}/templates/handouts/stockholm-syndrome-treatment"
                         ".html:{tline}: template syntax error: Encountered unknown tag"
                         " 'endblok'. Jinja was looking for the following tags: 'endblock'."
@@ -181,15 +198,17 @@ def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.Mon
             "--handout", HANDOUT]
     assert CliRunner().invoke(cli, args).exit_code == 0
     pdf = out / "es" / f"{HANDOUT}-a4.pdf"
-    before = pdf.read_bytes()
+    before, gallery = pdf.read_bytes(), (out / "index.html").read_bytes()
 
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("handouts.pdf.os.fsync", full)
+    monkeypatch.setattr("handouts.output.os.fsync", full)
     result = CliRunner().invoke(cli, [*args, "--force"])
     assert result.exit_code == 1
+    # The gallery, written after every build, meets the same full disk.
     assert result.stderr == (f"Failed: {pdf}: [es] cannot write file: No space left on"
-                             " device\n")
-    assert pdf.read_bytes() == before
+                             f" device\nFailed: {out}/index.html: cannot write file: No space"
+                             " left on device\n")
+    assert pdf.read_bytes() == before and (out / "index.html").read_bytes() == gallery
     assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]  # no temporary file left

@@ -1,11 +1,16 @@
 """Property tests: any text in a translation or clinic file gives a clean error or a
-valid PDF that shows it, never an unhandled exception."""
+valid PDF that shows it, never an unhandled exception.
+
+Each example renders the shipped patient handout cut to its title and the "Get help now" box
+(tests/data/property), which prints every text under test, with the shipped catalogs, base
+layout and stylesheet: one short page instead of the whole leaflet."""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -26,6 +31,7 @@ from handouts.project import Project
 from handouts.render import PAPERS, make_environment, render_html
 
 ROOT = Path(__file__).parent.parent.parent
+HANDOUT = "stockholm-syndrome-treatment"
 MESSAGE = "Get help now"
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -33,11 +39,23 @@ SETTINGS = settings(max_examples=25, deadline=None,
 READABLE = st.text(st.characters(categories=("Lu", "Ll", "Nd"), max_codepoint=0x4FF)
                    | st.sampled_from("<>&\"'/;:{}()=!?-"), min_size=1, max_size=60)
 ANYTHING = st.text(max_size=120)
+environment = functools.cache(make_environment)  # one per process, as the build has
 
 
 @pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    return Renderer(ROOT / "templates", ROOT / "templates" / "print.css")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The shipped templates and catalogs, with the handout replaced by tests/data/property's."""
+    root = tmp_path_factory.mktemp("property")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "tests" / "data" / "property" / "templates", root / "templates",
+                    dirs_exist_ok=True)
+    (root / "locales").symlink_to(ROOT / "locales")
+    return Project(root)
+
+
+@pytest.fixture(scope="module")
+def renderer(project: Project) -> Renderer:
+    return Renderer(project.templates_dir, project.stylesheet)
 
 
 def pdf_text(data: bytes, tmp: Path) -> str:
@@ -45,23 +63,22 @@ def pdf_text(data: bytes, tmp: Path) -> str:
     return squash("".join(p.extract_text() for p in PdfReader(tmp).pages))
 
 
-def render_translation(renderer: Renderer, text: str) -> bytes:
-    loaded, _ = leaflet_text(ROOT / "locales", ROOT / "templates", "es",
-                             "stockholm-syndrome-treatment")
+def render_translation(project: Project, renderer: Renderer, text: str) -> bytes:
+    loaded, _ = leaflet_text(project.locales_dir, project.templates_dir, "es", HANDOUT)
     assert loaded is not None
     loaded.catalog[MESSAGE].string = text
     if any(p.severity == ERROR for p in check_catalog(loaded)):
         raise CatalogError("refused by the checks")  # the gate's clean refusal
-    html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
-                       loaded, loaded.language, PAPERS["a4"])
+    html = render_html(environment(project.templates_dir), HANDOUT, loaded,
+                       loaded.language, PAPERS["a4"])
     return renderer.render(html)[0]
 
 
 @SETTINGS
 @given(text=ANYTHING)
-def test_any_translation(renderer: Renderer, text: str) -> None:
+def test_any_translation(project: Project, renderer: Renderer, text: str) -> None:
     try:
-        data = render_translation(renderer, text)
+        data = render_translation(project, renderer, text)
     except HandoutError:
         return
     assert data.startswith(b"%PDF-")
@@ -69,26 +86,27 @@ def test_any_translation(renderer: Renderer, text: str) -> None:
 
 @SETTINGS
 @given(text=READABLE)
-def test_readable_translation_is_printed_verbatim(renderer: Renderer, tmp_path: Path,
-                                                  text: str) -> None:
+def test_readable_translation_is_printed_verbatim(project: Project, renderer: Renderer,
+                                                  tmp_path: Path, text: str) -> None:
     try:
-        data = render_translation(renderer, text)
+        data = render_translation(project, renderer, text)
     except HandoutError:
         return  # e.g. check refused markup, or a % sign
     expected = squash(unicodedata.normalize("NFC", text))
     assert expected in pdf_text(data, tmp_path / "p.pdf")
 
 
-def render_clinic(renderer: Renderer, tmp_path: Path, name: str) -> bytes | None:
+def render_clinic(project: Project, renderer: Renderer, tmp_path: Path,
+                  name: str) -> bytes | None:
     """The leaflet with this clinic name, or None when the name is refused with a HandoutError."""
     path = tmp_path / "clinic.toml"
     path.write_text(f"name = {json.dumps(name)}\n", "utf-8")
     try:
         clinic = load_clinic(path)
-        english = leaflet(Project(ROOT), "en")
+        english = leaflet(project, "en")
         language: Language = english.language
-        html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
-                           english, language, PAPERS["letter"], clinic=clinic)
+        html = render_html(environment(project.templates_dir), HANDOUT, english, language,
+                           PAPERS["letter"], clinic=clinic)
         return renderer.render(html)[0]
     except HandoutError:
         return None
@@ -96,15 +114,17 @@ def render_clinic(renderer: Renderer, tmp_path: Path, name: str) -> bytes | None
 
 @SETTINGS
 @given(name=ANYTHING)
-def test_any_clinic_name(renderer: Renderer, tmp_path: Path, name: str) -> None:
-    data = render_clinic(renderer, tmp_path, name)
+def test_any_clinic_name(project: Project, renderer: Renderer, tmp_path: Path,
+                         name: str) -> None:
+    data = render_clinic(project, renderer, tmp_path, name)
     assert data is None or data.startswith(b"%PDF-")
 
 
 @SETTINGS
 @given(name=READABLE)
-def test_readable_clinic_name_is_printed(renderer: Renderer, tmp_path: Path, name: str) -> None:
-    data = render_clinic(renderer, tmp_path, name)
+def test_readable_clinic_name_is_printed(project: Project, renderer: Renderer, tmp_path: Path,
+                                         name: str) -> None:
+    data = render_clinic(project, renderer, tmp_path, name)
     if data is not None:
         assert squash(unicodedata.normalize("NFC", name)) in pdf_text(data, tmp_path / "p.pdf")
 
@@ -140,34 +160,32 @@ def printed_numbers(data: bytes, tmp: Path) -> list[str]:
     return runs
 
 
-@functools.cache
-def _without_clinic(renderer: Renderer) -> bytes:
-    loaded, _ = leaflet_text(ROOT / "locales", ROOT / "templates", "ar",
-                             "stockholm-syndrome-treatment")
+@pytest.fixture(scope="module")
+def without_clinic(project: Project, renderer: Renderer) -> bytes:
+    loaded, _ = leaflet_text(project.locales_dir, project.templates_dir, "ar", HANDOUT)
     assert loaded is not None
-    return renderer.render(render_html(make_environment(ROOT / "templates"),
-                                       "stockholm-syndrome-treatment", loaded, loaded.language,
-                                       PAPERS["a4"]))[0]
+    return renderer.render(render_html(environment(project.templates_dir), HANDOUT, loaded,
+                                       loaded.language, PAPERS["a4"]))[0]
 
 
 @SETTINGS
 @given(before=NOISE, after=NOISE, number=NUMBER)
 def test_emergency_number_prints_in_its_digit_order_or_is_refused(
-        renderer: Renderer, tmp_path: Path, before: str, after: str, number: str) -> None:
+        project: Project, renderer: Renderer, without_clinic: bytes, tmp_path: Path,
+        before: str, after: str, number: str) -> None:
     path = tmp_path / "clinic.toml"
     path.write_text(f'name = "A"\nemergency = {json.dumps(number)}\n', "utf-8")
     try:
         clinic = load_clinic(path)
     except HandoutError:
         return  # refused with one line
-    loaded, _ = leaflet_text(ROOT / "locales", ROOT / "templates", "ar",
-                             "stockholm-syndrome-treatment")
+    loaded, _ = leaflet_text(project.locales_dir, project.templates_dir, "ar", HANDOUT)
     assert loaded is not None
     loaded.catalog[EMERGENCY].string = f"{before}الطوارئ: %(number)s{after}"
     if any(p.severity == ERROR for p in check_catalog(loaded)):
         return  # the gate refuses it
-    html = render_html(make_environment(ROOT / "templates"), "stockholm-syndrome-treatment",
-                       loaded, loaded.language, PAPERS["a4"], clinic=clinic)
+    html = render_html(environment(project.templates_dir), HANDOUT, loaded,
+                       loaded.language, PAPERS["a4"], clinic=clinic)
     try:
         data = renderer.render(html)[0]
     except HandoutError:
@@ -177,5 +195,5 @@ def test_emergency_number_prints_in_its_digit_order_or_is_refused(
         return
     count = printed_numbers(data, tmp_path / "p.pdf").count(wanted)
     # The leaflet's own numbers (page, dates) may coincide with it.
-    others = printed_numbers(_without_clinic(renderer), tmp_path / "q.pdf").count(wanted)
+    others = printed_numbers(without_clinic, tmp_path / "q.pdf").count(wanted)
     assert count == 1 + others, (number, before, after)

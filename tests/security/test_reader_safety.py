@@ -238,7 +238,7 @@ def test_long_web_address_wraps_and_the_qr_code_stays_on_page_one(tmp_path: Path
 
     out = tmp_path / "out"
     report = build(Project(Path(__file__).parent.parent.parent), BuildOptions(
-        out=out, languages=("en", "ar"), handouts=(HANDOUT,), clinic=path,
+        out=out, languages=("en", "ar"), handouts=(HANDOUT,), clinic=path, jobs=2,
         formats=("standard", "large-print", "bilingual")))
     assert report.ok, report.failures
     import pdfplumber
@@ -401,13 +401,14 @@ def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
     import time
 
     from handouts import workers as build_module
+    from handouts.pdf import Renderer
 
     monkeypatch.setattr(build_module, "RENDER_SECONDS", 1)
     monkeypatch.setattr(build_module, "GRACE_SECONDS", 3)  # slack for a loaded machine
     monkeypatch.setattr(build_module, "RENDER_MEMORY", 2**30)
-    real = build_module.Renderer.render
+    real = Renderer.render
 
-    def render(self: object, html: str) -> tuple[bytes, int]:
+    def render(self: Renderer, html: str) -> tuple[bytes, int]:
         if 'lang="es"' in html:
             if behaviour == "stuck":
                 signal.signal(signal.SIGALRM, signal.SIG_IGN)  # as if stuck in C code
@@ -415,9 +416,9 @@ def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
                 time.sleep(20)
             else:
                 bytearray(2 * 2**30)
-        return real(self, html)  # type: ignore[arg-type]
+        return real(self, html)
 
-    monkeypatch.setattr(build_module.Renderer, "render", render)
+    monkeypatch.setattr(Renderer, "render", render)
 
 
 @pytest.mark.parametrize(("behaviour", "message"), [

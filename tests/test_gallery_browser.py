@@ -125,7 +125,7 @@ def _search(page: Any, query: str = "", paper: str = "", fmt: str = "") -> dict[
     page.fill("#q", query)
     page.select_option("#paper", paper)
     page.select_option("#format", fmt)
-    return page.evaluate("""() => {
+    shown: dict[str, Any] = page.evaluate("""() => {
         const shown = (el) => el.offsetParent !== null;
         return {
           handouts: Array.from(document.querySelectorAll("section.h")).filter(shown)
@@ -137,6 +137,7 @@ def _search(page: Any, query: str = "", paper: str = "", fmt: str = "") -> dict[
           status: document.getElementById("shown").textContent,
         };
     }""")
+    return shown
 
 
 def _pdfs(out: Path, pattern: str) -> list[str]:

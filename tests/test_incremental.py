@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -21,9 +22,9 @@ ROOT = Path(__file__).parent.parent
 LANGS = ("en", "es", "ar")
 
 
-def options(out: Path, **extra: object) -> BuildOptions:
-    return BuildOptions(out=out, languages=LANGS, papers=("a4", "letter"),  # type: ignore[arg-type]
-                        handouts=(HANDOUT,), **extra)
+def options(out: Path, **extra: Any) -> BuildOptions:
+    return BuildOptions(out=out, languages=LANGS, papers=("a4", "letter"), handouts=(HANDOUT,),
+                        **extra)
 
 
 def test_rebuild_only_what_changed(tmp_path: Path, project_copy: Project) -> None:

@@ -26,6 +26,8 @@ missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# npm installs axe-core for the accessibility tests (any Node.js will do).
+command -v npm >/dev/null || missing="$missing nodejs npm"
 if [ -n "$missing" ]; then
   echo "Installing system packages:$missing"
   $SUDO apt-get update -qq
@@ -72,6 +74,11 @@ if problems:
     sys.exit("\n".join(f"scripts/setup.sh: {problem}" for problem in problems))
 PY
 }
+
+# axe-core exactly as package-lock.json pins it (the gallery's accessibility test).
+if ! [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+fi
 
 if [ "$latest" = 0 ]; then
   # --locked: refuse to run if uv.lock no longer matches pyproject.toml.

@@ -139,7 +139,7 @@ def test_new_project_pot_files_are_what_extract_writes(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, (
         f"{folder}/locales/common.pot: 16 messages (unchanged).\n"
         f"{folder}/locales/example.pot: 12 messages (unchanged).\n"
-        f"{folder}/locales/gallery.pot: 19 messages (unchanged).\n"))
+        f"{folder}/locales/gallery.pot: 24 messages (unchanged).\n"))
     result = runner.invoke(cli, ["--project", str(folder), "update", "--check"])
     assert (result.exit_code, result.stdout) == (0, "All catalogs are up to date.\n")
 

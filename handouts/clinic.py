@@ -15,6 +15,7 @@ MAX_LENGTH = {"name": 120, "address": 200, "phone": 40, "emergency": 40, "websit
               "logo": 500, "urdu_style": 20}
 URDU_STYLES = ("naskh", "nastaliq")
 REQUIRED = ("name",)
+QR_QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 LOGO_TYPES = {".png": b"\x89PNG\r\n\x1a\n", ".svg": None}
 MAX_LOGO_BYTES = 2_000_000
 MAX_FILE_BYTES = 64 * 1024  # a clinic file is a dozen short lines
@@ -47,12 +48,17 @@ class Clinic:
 
     @property
     def website_qr(self) -> str | None:
-        """The website as a vector QR code (SVG ``data:`` URI), or None."""
+        """The website as a vector QR code (SVG ``data:`` URI), or None.
+
+        The quiet zone is part of the image, so no neighbouring text or rule can
+        come closer to the code than the scanner needs.
+        """
         if not self.website:
             return None
         import segno
 
-        return str(segno.make(self.website, error="m").svg_data_uri(border=0, dark="#000"))
+        return str(segno.make(self.website, error="m").svg_data_uri(border=QR_QUIET_ZONE,
+                                                                     dark="#000"))
 
 
 def load_clinic(path: Path) -> Clinic:

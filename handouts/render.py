@@ -37,6 +37,12 @@ _COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "deva": "devana
                    "beng": "bengali", "thai": "thai", "mymr": "myanmar"}
 _ZERO = {"arab": "\u0660", "arabext": "\u06f0", "deva": "\u0966", "beng": "\u09e6",
          "thai": "\u0e50", "mymr": "\u1040"}
+# Hangul (jamo, compatibility jamo, syllables), and where a Korean word's letters meet.
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
+_IN_KOREAN_WORD = re.compile(f"(?<=[{_HANGUL}])(?=\\w)|(?<=\\w)(?=[{_HANGUL}])")
+_MARKUP = re.compile(r"(<[^>]*>)")
+_BODY = re.compile(r"<body\b[^>]*>")
+WORD_JOINER = "\u2060"
 
 
 FORMATS = ("standard", "large-print", "bilingual")
@@ -192,6 +198,22 @@ def _ltr(value: str) -> Markup:
     return Markup('<span class="nowrap">%s</span>') % f"\u2066{value}\u2069"
 
 
+def join_korean_words(html: str) -> str:
+    """Word joiners inside the Korean words of a page's body text.
+
+    Korean wraps at spaces, but Pango breaks between any two Hangul syllables and
+    WeasyPrint rejects ``word-break: keep-all``. A word joiner (U+2060) forbids that
+    break and prints nothing. Only text between tags in <body> changes: every < and >
+    in our text and attribute values is escaped, so each ``<...>`` is one whole tag.
+    """
+    body = _BODY.search(html)
+    if body is None:
+        return html
+    parts = _MARKUP.split(html[body.end():])
+    parts[::2] = [_IN_KOREAN_WORD.sub(WORD_JOINER, text) for text in parts[::2]]
+    return html[:body.end()] + "".join(parts)
+
+
 def printed_message(catalog: LoadedCatalog | None, msgid: str,
                     english_for: frozenset[str] = frozenset()) -> str:
     """One message as the leaflet prints it (placeholders left in), tags removed."""
@@ -242,8 +264,11 @@ def render_html(
         text.english = english
         return ""
 
+    # "English" in the patient's language, marked as such inside the English part.
     english_name = ENGLISH.get_display_name(language.locale) or "English"
-    label = "English" if english_name == "English" else f"English · {english_name}"
+    label = Markup("English") if english_name == "English" else Markup(
+        'English · <span lang="%s" dir="%s">%s</span>') % (
+        language.tag, language.direction, english_name)
 
     context: dict[str, Callable[..., Any] | object] = {
         "language": language,
@@ -269,7 +294,7 @@ def render_html(
     }
     name = f"{HANDOUTS_FOLDER}/{handout}.html"
     try:
-        return env.get_template(name).render(context)
+        html = env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax error: {exc.message}",
                             path=exc.filename or name, line=exc.lineno) from None
@@ -277,3 +302,4 @@ def render_html(
         raise TemplateError(f"template not found: {exc.name}", path=name) from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template error: {exc.message}", path=name) from None
+    return join_korean_words(html) if language.locale.language == "ko" else html

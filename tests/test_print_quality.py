@@ -83,12 +83,12 @@ def body_height(family: str, letters: str) -> float:
 
     font = TTFont(font_file(family))
     glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
-    tops = []
+    tops: list[float] = []
     for letter in letters:
         pen = BoundsPen(glyphs)
         glyphs[cmap[ord(letter)]].draw(pen)
         assert pen.bounds is not None
-        tops.append(pen.bounds[3] / font["head"].unitsPerEm)
+        tops.append(float(pen.bounds[3]) / float(font["head"].unitsPerEm))
     return statistics.median(tops)
 
 

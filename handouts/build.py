@@ -151,31 +151,22 @@ class Digests:
         for path in files:
             document.update(str(path).encode() + b"\0" + path.read_bytes())
         self.document = document
-        self._templates: dict[str, bytes] = {}
+        self._templates: dict[str, tuple[bytes, list[str]]] = {}
         self._files: dict[Path, bytes] = {}
+        self._leaflets: dict[tuple[str, str], bytes] = {}
 
-    def templates(self, handout: str) -> bytes:
-        """The handout's template and what it extends and includes."""
+    def _handout(self, handout: str) -> tuple[bytes, list[str]]:
+        """The digest of the handout's template and what it extends and includes, and
+        the catalog domains those templates print (from the AST: no extraction)."""
         if handout not in self._templates:
-            data = b""
-            for name in templates_of(self.project.templates_dir, f"handouts/{handout}.html"):
-                data += name.encode() + b"\0" + (self.project.templates_dir / name).read_bytes()
-            self._templates[handout] = data
+            templates = self.project.templates_dir
+            names = templates_of(templates, f"handouts/{handout}.html")
+            digest = hashlib.sha256()
+            for name in names:
+                digest.update(name.encode() + b"\0" + (templates / name).read_bytes())
+            self._templates[handout] = (digest.digest(),
+                                        sorted({domain_of(name) for name in names}))
         return self._templates[handout]
-
-    def catalogs(self, code: str, handout: str) -> bytes:
-        """The catalogs one leaflet reads, and the language's review sign-offs."""
-        if code in PSEUDO or code == cat.SOURCE_LANGUAGE:
-            return b""
-        locales = self.project.locales_dir
-        # The domains of the templates it reads: no message extraction needed.
-        domains = sorted({domain_of(name) for name in templates_of(
-            self.project.templates_dir, f"handouts/{handout}.html")})
-        data = b""
-        for name, path in [("reviews", reviews_path(locales, code)),
-                           *((d, cat.catalog_path(locales, code, d)) for d in domains)]:
-            data += name.encode() + b"\0" + self._file(path)
-        return data
 
     def _file(self, path: Path) -> bytes:
         """A file's digest, once per build: ``common.po`` is read by every leaflet."""
@@ -184,7 +175,19 @@ class Digests:
         return self._files[path]
 
     def leaflet(self, code: str, handout: str) -> bytes:
-        return self.templates(handout) + b"\1" + self.catalogs(code, handout)
+        """The digest of one leaflet's own inputs: its templates, and its domains'
+        catalogs in its language with the language's review sign-offs."""
+        key = (code, handout)
+        if key not in self._leaflets:
+            templates, domains = self._handout(handout)
+            data = templates
+            if code not in PSEUDO and code != cat.SOURCE_LANGUAGE:
+                locales = self.project.locales_dir
+                data += self._file(reviews_path(locales, code))
+                for domain in domains:
+                    data += domain.encode() + self._file(cat.catalog_path(locales, code, domain))
+            self._leaflets[key] = data
+        return self._leaflets[key]
 
     def of_decision(self, code: str, handout: str, leaflet: bytes | None = None) -> str:
         digest = self.gate.copy()
@@ -329,7 +332,7 @@ def gallery_decisions(project: Project, options: BuildOptions, digests: Digests,
             decision = from_record(code, handout, cached, digest) if cached else None
             if decision is None:
                 decision = _decide(project, options, code, handout)
-                manifest.decisions[key] = to_record(decision, digest)
+                manifest.decide(key, to_record(decision, digest))
             decisions[(code, handout)] = decision
     return decisions
 

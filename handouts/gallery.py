@@ -141,6 +141,7 @@ class ThumbnailCache:
         self.titles_stamp = ""
         self.titles: dict[str, str] = {}
         self._raw = b""
+        self._loaded_stamp = ""
         self._read()
         self.used_files: dict[str, tuple[int, int, int, str]] = {}
         self.used: dict[str, Thumbnail] = {}
@@ -166,6 +167,7 @@ class ThumbnailCache:
             stamp, titles = data["titles"]
             if isinstance(stamp, str) and all(isinstance(v, str) for v in titles.values()):
                 self.titles_stamp, self.titles = stamp, dict(titles)
+                self._loaded_stamp = stamp
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.files, self.thumbs, self.titles = {}, {}, {}
 
@@ -229,6 +231,9 @@ class ThumbnailCache:
             for folder in sorted((p for p in self.folder.rglob("*") if p.is_dir()), reverse=True):
                 if not any(folder.iterdir()):
                     folder.rmdir()  # the per-language folders of the former layout
+        if (self._raw and self.used_files == self.files and self.used == self.thumbs
+                and self.titles_stamp == self._loaded_stamp):
+            return  # nothing new to record: skip serialising thousands of entries
         data = {"version": CACHE_VERSION, "width": THUMB_WIDTH,
                 "files": {k: list(v) for k, v in sorted(self.used_files.items())},
                 "thumbs": {d: [t.width, t.height, t.title] for d, t in sorted(self.used.items())},

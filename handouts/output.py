@@ -97,6 +97,7 @@ class Manifest:
     documents: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)  # documents this build set or dropped
+    decided: set[str] = field(default_factory=set)  # decisions this build recorded
 
     @classmethod
     def read(cls, out: Path) -> Manifest:
@@ -127,17 +128,23 @@ class Manifest:
         self.documents.pop(str(target), None)
         self.touched.add(str(target))
 
+    def decide(self, key: str, record: dict[str, Any]) -> None:
+        self.decisions[key] = record
+        self.decided.add(key)
+
     def save(self) -> None:
         """Write the manifest, merged with what a concurrent build recorded meanwhile:
-        ours wins for the documents this build rendered or dropped, and decisions."""
-        if not self.out.is_dir():
+        ours wins for the documents this build rendered or dropped, and the decisions
+        it made. A build that changed nothing leaves the file alone."""
+        if not self.out.is_dir() or not (self.touched or self.decided):
             return
         ours = {path: self.documents.get(path) for path in sorted(self.touched)}
         current = Manifest.read(self.out)
         merged = {**current.documents, **ours}
         data = {"version": _MANIFEST_VERSION,
                 "documents": {k: v for k, v in sorted(merged.items()) if v},
-                "decisions": dict(sorted({**current.decisions, **self.decisions}.items()))}
+                "decisions": dict(sorted({**current.decisions, **{
+                    key: self.decisions[key] for key in self.decided}}.items()))}
         with contextlib.suppress(OutputError):
             write_atomic(self.out / MANIFEST, json.dumps(data, indent=0, sort_keys=True))
 

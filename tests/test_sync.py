@@ -159,8 +159,10 @@ def test_init_rejects_unknown_code_and_suggests(project_copy: Project) -> None:
 
 def test_init_refuses_to_overwrite(project_copy: Project) -> None:
     shutil.copy(es(project_copy), es(project_copy).with_suffix(".bak"))
-    with pytest.raises(CatalogError, match="catalog already exists"):
+    with pytest.raises(CatalogError) as info:
         init(project_copy, "es")
+    common = catalog_path(project_copy.locales_dir, "es", "common")
+    assert str(info.value) == f"{common}: [es] catalog already exists; use update to refresh it"
 
 
 def test_ambiguous_strings_carry_a_context(project: Project) -> None:

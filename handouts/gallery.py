@@ -14,17 +14,19 @@ a ``stat`` per PDF.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from babel.core import get_global
+from markupsafe import Markup
 
 from . import catalog as cat
 from .check import ERROR, check_file
@@ -46,6 +48,7 @@ NAME_CHARS = 32  # hex digits of the digest in a thumbnail's file name
 MAX_TITLE = 300  # characters of a PDF's title shown
 MAX_CACHE_BYTES = 64_000_000  # ~200 bytes per PDF: far beyond any library
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+GROUPS = "groups.json"  # in THUMBNAILS: each handout's rendered group, by its inputs' digest
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class GalleryWritten:
     failure: HandoutError | None = None  # its catalog is broken
     held: str | None = None  # its catalog is unfinished
     rasterised: int = 0  # PDFs opened with PDFium this time (new or changed ones)
+    groups_rendered: int = 0  # handouts' groups rendered this time (the others were reused)
 
 
 def _parse(name: str, handouts: set[str]) -> tuple[str, str, str] | None:
@@ -243,6 +247,57 @@ class ThumbnailCache:
             write_atomic(self.folder / CACHE, raw)
 
 
+class GroupCache:
+    """``THUMBNAILS/groups.json``: each handout's rendered group, keyed by the digest of
+    everything it shows and of how it is shown (templates, code, the page's language).
+
+    A build that changes one handout renders one group again, not hundreds. The
+    HTML comes from our own templates; whoever can write this file can write
+    ``index.html`` itself. A damaged file just means rendering every group.
+    """
+
+    def __init__(self, folder: Path, stamp: str) -> None:
+        self.path, self.stamp = folder / GROUPS, stamp
+        self.known: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.rendered = 0
+        try:
+            if self.path.stat().st_size <= MAX_CACHE_BYTES:
+                data = json.loads(self.path.read_bytes())
+                if isinstance(data, dict) and all(
+                        isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+                    self.known = data
+        except (OSError, ValueError):
+            pass
+
+    def get(self, group: Group, render: Callable[[], str]) -> Markup:
+        key = hashlib.sha256(f"{self.stamp}\0{group!r}".encode()).hexdigest()
+        html = self.used.get(key) or self.known.get(key)
+        if html is None:
+            html = render()
+            self.rendered += 1
+        self.used[key] = html
+        return Markup(html)
+
+    def save(self) -> None:
+        """Keep the groups this page shows; write only when that changed."""
+        if self.used != self.known and self.path.parent.is_dir():
+            write_atomic(self.path, json.dumps(self.used, ensure_ascii=False,
+                                               separators=(",", ":"), sort_keys=True))
+
+
+def _group_stamp(templates_dir: Path, ui_code: str, ui_path: Path | None,
+                 search: Mapping[str, Any]) -> str:
+    """How a group is shown: its templates, this code, and the page's language."""
+    digest = hashlib.sha256(repr((ui_code, sorted(search.items()))).encode())
+    files = [*sorted((templates_dir / "gallery").glob("*.html")),
+             *(Path(__file__).parent / name for name in ("gallery.py", "render.py")),
+             *([ui_path] if ui_path else [])]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAGE,
                   allow_incomplete: bool = False, *,
                   decisions: Mapping[tuple[str, str], Decision] | None = None
@@ -314,15 +369,24 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
     ui_language = ui_catalog.language if ui_catalog else _language(cat.SOURCE_LANGUAGE)
     text = Gettext(ui_catalog)
     leaflets_shown = [leaflet for g in groups for r in g.rows for leaflet in r.leaflets]
+    search = _search_data(languages, ui_language)
+    context = {"search": search, "gettext": text.gettext, "ngettext": text.ngettext,
+               "pgettext": text.pgettext}
+    group_template = env.get_template("gallery/group.html")
+    fragments = GroupCache(out / THUMBNAILS, _group_stamp(
+        project.templates_dir, ui_language.code, ui_catalog.path if ui_catalog else None,
+        search))
+    group_html = [fragments.get(g, functools.partial(group_template.render, group=g, **context))
+                  for g in groups]
+    fragments.save()
     html = env.get_template("gallery/index.html").render(
-        ui=ui_language, groups=groups, count=len(leaflets_shown),
+        ui=ui_language, groups=groups, group_html=group_html, count=len(leaflets_shown),
         papers=[p for p in PAPERS if any(x.paper == p for x in leaflets_shown)],
         formats=[f for f in FORMATS if any(x.fmt == f for x in leaflets_shown)],
-        search=_search_data(languages, ui_language),
-        gettext=text.gettext, ngettext=text.ngettext, pgettext=text.pgettext)
+        **context)
     target = out / INDEX
     write_atomic(target, html)
-    return GalleryWritten(target, failure, held, cache.rasterised)
+    return GalleryWritten(target, failure, held, cache.rasterised, fragments.rendered)
 
 
 def _language(code: str) -> cat.Language:

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from handouts.catalog import shipped_languages
-from handouts.gallery import CACHE, INDEX, THUMBNAILS, write_gallery
+from handouts.gallery import CACHE, GROUPS, INDEX, THUMBNAILS, write_gallery
 from handouts.gate import HELD, Counts, Decision
 from handouts.project import Project
 
@@ -109,7 +109,7 @@ def test_thumbnails_are_cached_by_digest(gallery: Path, tmp_path: Path) -> None:
     assert not old.parent.exists()
     thumbs = out / THUMBNAILS
     before = _stats(thumbs)
-    assert len(before) == 5  # four thumbnails and the cache
+    assert len(before) == 6  # four thumbnails, the cache and the rendered groups
 
     # Unchanged PDFs are neither rasterised nor re-read; the cache is not rewritten.
     (out / "en" / "stockholm-syndrome-treatment-letter.pdf").unlink()
@@ -122,9 +122,9 @@ def test_thumbnails_are_cached_by_digest(gallery: Path, tmp_path: Path) -> None:
                 out / "es/stockholm-syndrome-treatment-a4.pdf")
     assert write_gallery(project, out).rasterised == 1
     after = _stats(thumbs)
-    assert len(after) == 5 and len(set(after) - set(before)) == 1
-    assert {k: v for k, v in after.items() if k in before and k != CACHE} == {
-        k: v for k, v in before.items() if k in after and k != CACHE}
+    assert len(after) == 6 and len(set(after) - set(before)) == 1
+    assert {k: v for k, v in after.items() if k in before and k not in (CACHE, GROUPS)} == {
+        k: v for k, v in before.items() if k in after and k not in (CACHE, GROUPS)}
 
     # A withdrawn leaflet's thumbnail goes; a corrupt cache means rendering again.
     (out / "ar/stockholm-syndrome-treatment-letter.pdf").unlink()
@@ -148,3 +148,34 @@ def test_given_decisions_decide_what_is_listed(gallery: Path, tmp_path: Path) ->
     # Every other card publishes, but has no PDF in this folder.
     cards = 2 * len(shipped_languages(ROOT / "locales"))
     assert html.count("Not built in this folder yet.") == cards - 1
+
+
+def test_only_the_groups_that_changed_are_rendered_again(gallery: Path, tmp_path: Path) -> None:
+    """The page is written on every build, but an unchanged handout's group is reused:
+    the page comes out the same as when every group is rendered."""
+    out = tmp_path / "out"
+    shutil.copytree(gallery, out)
+    project = Project(ROOT)
+    assert write_gallery(project, out).groups_rendered == 2
+    assert write_gallery(project, out).groups_rendered == 0
+    whole = (out / INDEX).read_text("utf-8")
+    cached = json.loads((out / THUMBNAILS / GROUPS).read_text("utf-8"))
+    assert len(cached) == 2  # one group per handout
+
+    # One leaflet withdrawn: its handout's group alone is rendered again.
+    (out / "es" / "stockholm-syndrome-treatment-letter.pdf").unlink()
+    assert write_gallery(project, out).groups_rendered == 1
+    after = json.loads((out / THUMBNAILS / GROUPS).read_text("utf-8"))
+    assert len(after) == 2 and len(set(after) & set(cached)) == 1
+    reused = (out / INDEX).read_text("utf-8")
+    assert reused != whole and 'href="es/stockholm-syndrome-treatment-letter.pdf"' not in reused
+
+    # The same page from scratch, every group rendered anew.
+    (out / THUMBNAILS / GROUPS).unlink()
+    assert write_gallery(project, out).groups_rendered == 2
+    assert (out / INDEX).read_text("utf-8") == reused
+
+    # Another page language renders every group again, in that language.
+    assert write_gallery(project, out, "es").groups_rendered == 2
+    assert set(json.loads((out / THUMBNAILS / GROUPS).read_text("utf-8"))).isdisjoint(after)
+    assert "Folletos" in (out / INDEX).read_text("utf-8")

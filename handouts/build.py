@@ -15,6 +15,8 @@ One bad language never stops the others; every failure is collected.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -152,7 +154,7 @@ class Digests:
             document.update(str(path).encode() + b"\0" + path.read_bytes())
         self.document = document
         self._templates: dict[str, tuple[bytes, list[str]]] = {}
-        self._files: dict[Path, bytes] = {}
+        self._files: dict[tuple[str, str | None], bytes] = {}
         self._leaflets: dict[tuple[str, str], bytes] = {}
 
     def _handout(self, handout: str) -> tuple[bytes, list[str]]:
@@ -168,11 +170,17 @@ class Digests:
                                         sorted({domain_of(name) for name in names}))
         return self._templates[handout]
 
-    def _file(self, path: Path) -> bytes:
-        """A file's digest, once per build: ``common.po`` is read by every leaflet."""
-        if path not in self._files:
-            self._files[path] = hashlib.sha256(_input_bytes(path)).digest()
-        return self._files[path]
+    def _file(self, code: str, domain: str | None) -> bytes:
+        """The digest of a language's catalog of ``domain`` (None: its review sign-offs),
+        once per build: ``common.po`` is read by every leaflet. Keyed by name, not
+        Path: thousands of leaflets ask, and building Paths cost more than hashing."""
+        key = (code, domain)
+        if key not in self._files:
+            locales = self.project.locales_dir
+            path = (reviews_path(locales, code) if domain is None
+                    else cat.catalog_path(locales, code, domain))
+            self._files[key] = hashlib.sha256(_input_bytes(path)).digest()
+        return self._files[key]
 
     def leaflet(self, code: str, handout: str) -> bytes:
         """The digest of one leaflet's own inputs: its templates, and its domains'
@@ -182,10 +190,9 @@ class Digests:
             templates, domains = self._handout(handout)
             data = templates
             if code not in PSEUDO and code != cat.SOURCE_LANGUAGE:
-                locales = self.project.locales_dir
-                data += self._file(reviews_path(locales, code))
+                data += self._file(code, None)
                 for domain in domains:
-                    data += domain.encode() + self._file(cat.catalog_path(locales, code, domain))
+                    data += domain.encode() + self._file(code, domain)
             self._leaflets[key] = data
         return self._leaflets[key]
 
@@ -206,13 +213,25 @@ class Digests:
 def _input_bytes(path: Path) -> bytes:
     """A file's bytes for a digest; a marker for what the gate will refuse anyway."""
     try:
-        if not path.is_file():
+        # One open and one fstat, for thousands of catalogs. O_NONBLOCK: opening a FIFO
+        # must not wait for a writer; the size check and bounded read stop /dev/zero.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (FileNotFoundError, NotADirectoryError):
+        return b"-"
+    except OSError:  # unreadable
+        return b"?"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # a folder, a FIFO, a device
             return b"-"
-        if path.stat().st_size > cat.MAX_CATALOG_BYTES:
+        if info.st_size > cat.MAX_CATALOG_BYTES:
             return b"too large"
-        return path.read_bytes()
+        with open(fd, "rb", closefd=False) as file:
+            return file.read(cat.MAX_CATALOG_BYTES + 1)
     except OSError:
         return b"?"
+    finally:
+        os.close(fd)
 
 
 # Stage 1 -------------------------------------------------------------------------------

@@ -615,7 +615,8 @@ def catalog_path(locales_dir: Path, code: str, domain: str = "common") -> Path:
 
 def shipped_languages(locales_dir: Path) -> list[str]:
     """The source language, then every language folder that has a catalog."""
-    codes = {p.parent.parent.name for p in locales_dir.glob("*/LC_MESSAGES/*.po")}
+    codes = {folder.parent.name for folder in locales_dir.glob("*/LC_MESSAGES")
+             if any(folder.glob("*.po"))}  # stops at the first: a library has thousands
     return [SOURCE_LANGUAGE, *sorted(codes - {SOURCE_LANGUAGE})]
 
 

@@ -227,6 +227,10 @@ class ThumbnailCache:
 
     def save(self) -> None:
         """Keep what this page lists: other thumbnails (withdrawn leaflets) go."""
+        unchanged = (self._raw and self.used_files == self.files and self.used == self.thumbs
+                     and self.titles_stamp == self._loaded_stamp)
+        if unchanged:
+            return  # nothing withdrawn, nothing new: skip the sweep and the serialising
         listed = {thumb.name for thumb in self.used.values()}
         if self.folder.is_dir():
             for png in sorted(self.folder.rglob("*.png"), reverse=True):
@@ -235,9 +239,6 @@ class ThumbnailCache:
             for folder in sorted((p for p in self.folder.rglob("*") if p.is_dir()), reverse=True):
                 if not any(folder.iterdir()):
                     folder.rmdir()  # the per-language folders of the former layout
-        if (self._raw and self.used_files == self.files and self.used == self.thumbs
-                and self.titles_stamp == self._loaded_stamp):
-            return  # nothing new to record: skip serialising thousands of entries
         data = {"version": CACHE_VERSION, "width": THUMB_WIDTH,
                 "files": {k: list(v) for k, v in sorted(self.used_files.items())},
                 "thumbs": {d: [t.width, t.height, t.title] for d, t in sorted(self.used.items())},

@@ -1,6 +1,10 @@
-"""Shared, session-scoped builds. Each document is rendered once per session: a fixture
+"""Shared, session-scoped builds. Each document is rendered once per test run: a fixture
 whose documents another fixture already rendered copies those PDFs (with their manifest
-entries, so build() finds them up to date) and renders only the rest, with two workers."""
+entries, so build() finds them up to date) and renders only the rest, with two workers.
+
+The suite runs in pytest-xdist workers (``-n auto`` in pyproject.toml): a build that
+several workers read is made once, by the first worker that asks (``sharing.shared``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sharing import shared
 
 from handouts.build import BuildOptions, BuildReport, Written, build
 from handouts.catalog import shipped_languages
@@ -25,7 +30,7 @@ HANDOUT = "stockholm-syndrome-treatment"
 FORMATS = ("standard", "large-print", "bilingual")
 FORMATS_LANGS = ("en", "es", "ar", "zh_CN", "ur")  # the formats fixture's languages
 GALLERY_LANGS = ("en", "ar", "zh_CN", "es")  # the gallery fixture's
-
+NASTALIQ = DATA / "clinic" / "nastaliq.toml"
 
 @pytest.fixture(scope="session")
 def project() -> Project:
@@ -65,10 +70,11 @@ def build_reusing(project: Project, options: BuildOptions, source: tuple[Path, B
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, project: Project) -> tuple[Path, BuildReport]:
     """Every shipped language on both papers, with a clinic file: built once, read by many."""
-    out = tmp_path_factory.mktemp("built")
-    report = build(project, BuildOptions(out=out, papers=("a4", "letter"), jobs=2,
-                                         clinic=CLINIC))
-    return out, report
+    def produce(out: Path) -> tuple[Path, BuildReport]:
+        return out, build(project, BuildOptions(out=out, papers=("a4", "letter"), jobs=2,
+                                                clinic=CLINIC))
+
+    return shared(tmp_path_factory, "built", produce)
 
 
 @pytest.fixture(scope="session")
@@ -76,11 +82,13 @@ def formats(tmp_path_factory: pytest.TempPathFactory, project: Project,
             built: tuple[Path, BuildReport]) -> tuple[Path, BuildReport]:
     """Five languages, both handouts, in every format on both papers, with the clinic file
     (the standard leaflets are the built fixture's)."""
-    out = tmp_path_factory.mktemp("formats")
-    options = BuildOptions(out=out, languages=FORMATS_LANGS, papers=("a4", "letter"),
-                           clinic=CLINIC, formats=FORMATS, jobs=2)
-    return out, build_reusing(project, options, built,
-                              lambda w: w.language in FORMATS_LANGS and w.fmt == "standard")
+    def produce(out: Path) -> tuple[Path, BuildReport]:
+        options = BuildOptions(out=out, languages=FORMATS_LANGS, papers=("a4", "letter"),
+                               clinic=CLINIC, formats=FORMATS, jobs=2)
+        return out, build_reusing(project, options, built,
+                                  lambda w: w.language in FORMATS_LANGS and w.fmt == "standard")
+
+    return shared(tmp_path_factory, "formats", produce)
 
 
 @pytest.fixture(scope="session")
@@ -88,15 +96,28 @@ def gallery(tmp_path_factory: pytest.TempPathFactory, project: Project,
             formats: tuple[Path, BuildReport]) -> Path:
     """Four languages of one handout in every format on both papers, with the gallery page
     in Spanish (the leaflets are the formats fixture's)."""
-    out = tmp_path_factory.mktemp("gallery")
-    options = BuildOptions(out=out, languages=GALLERY_LANGS, papers=("a4", "letter"), jobs=2,
-                           gallery_lang="es", handouts=(HANDOUT,), formats=FORMATS,
-                           clinic=CLINIC)
-    report = build_reusing(project, options, formats,
-                           lambda w: w.language in GALLERY_LANGS and w.handout == HANDOUT)
-    assert report.ok, report.failures
-    assert report.gallery == out / INDEX
-    return out
+    def produce(out: Path) -> Path:
+        options = BuildOptions(out=out, languages=GALLERY_LANGS, papers=("a4", "letter"),
+                               jobs=2, gallery_lang="es", handouts=(HANDOUT,), formats=FORMATS,
+                               clinic=CLINIC)
+        report = build_reusing(project, options, formats,
+                               lambda w: w.language in GALLERY_LANGS and w.handout == HANDOUT)
+        assert report.ok, report.failures
+        assert report.gallery == out / INDEX
+        return out
+
+    return shared(tmp_path_factory, "gallery", produce)
+
+
+@pytest.fixture(scope="session")
+def nastaliq(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    """Urdu in every format on both papers, with a clinic file that asks for Nastaliq."""
+    def produce(out: Path) -> tuple[Path, BuildReport]:
+        return out, build(Project(ROOT), BuildOptions(
+            out=out, languages=("ur",), papers=("a4", "letter"), formats=FORMATS, jobs=2,
+            clinic=NASTALIQ, gallery=False))
+
+    return shared(tmp_path_factory, "nastaliq", produce)
 
 
 @pytest.fixture

@@ -32,8 +32,10 @@ COUNT = 200
 LANGS = ("en", "ar", "es", "zh_CN", "zh_TW")  # rendered on A4, standard format
 VARIANTS = ("ar", "es")  # also on Letter and in large print
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="scripts/setup.sh installs Debian's chromium")
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="scripts/setup.sh installs Debian's chromium"),
+              # One xdist worker: the page fixture writes the gallery into the library.
+              pytest.mark.xdist_group("gallery-browser")]
 
 
 def _scale() -> ModuleType:

@@ -15,6 +15,7 @@ import pypdfium2
 import pytest
 import segno
 from PIL import Image
+from sharing import shared
 
 from handouts.build import BuildOptions, BuildReport, build, output_path
 from handouts.catalog import shipped_languages
@@ -25,7 +26,6 @@ from handouts.workers import PAGE_BUDGET
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
 CLINIC = DATA / "clinic" / "clinic.toml"
-NASTALIQ = DATA / "clinic" / "nastaliq.toml"
 STYLESHEET = ROOT / "templates" / "print.css"
 HANDOUTS = ("stockholm-syndrome-treatment", "helping-someone-recover")
 FORMATS = ("standard", "large-print", "bilingual")
@@ -42,23 +42,15 @@ LATIN_BODY = "xvwz"
 ARABIC_BODY = ("\u066e\u062d\u0633\u0635\u0639\u06a1\u066f\u0645\u0647\u0648\u0649\u0631")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def leaflets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
     """Every format on both papers, with the HTML each PDF was made from."""
-    out = tmp_path_factory.mktemp("print")
-    report = build(Project(ROOT), BuildOptions(
-        out=out, languages=LANGS, papers=PAPERS, formats=FORMATS, clinic=CLINIC, html=True,
-        jobs=2, gallery=False))
-    return out, report
+    def produce(out: Path) -> tuple[Path, BuildReport]:
+        return out, build(Project(ROOT), BuildOptions(
+            out=out, languages=LANGS, papers=PAPERS, formats=FORMATS, clinic=CLINIC,
+            html=True, jobs=2, gallery=False))
 
-
-@pytest.fixture(scope="module")
-def nastaliq(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    out = tmp_path_factory.mktemp("nastaliq")
-    report = build(Project(ROOT), BuildOptions(
-        out=out, languages=("ur",), papers=PAPERS, formats=FORMATS, clinic=NASTALIQ, jobs=2,
-        gallery=False))
-    return out, report
+    return shared(tmp_path_factory, "print-quality", produce)
 
 
 def pdfs(out: Path, codes: tuple[str, ...] = LANGS) -> Iterator[tuple[str, str, str, Path]]:

@@ -84,17 +84,6 @@ def test_every_glyph_is_in_its_font(built: tuple[Path, BuildReport]) -> None:
         str(p.relative_to(built[0])): [] for p in pdfs}
 
 
-@pytest.fixture(scope="module")
-def nastaliq(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    """Urdu in every format on both papers, with a clinic file that asks for Nastaliq."""
-    out = tmp_path_factory.mktemp("nastaliq")
-    report = build(Project(ROOT), BuildOptions(
-        out=out, languages=("ur",), papers=("a4", "letter"), jobs=2,
-        formats=("standard", "bilingual", "large-print"),
-        clinic=ROOT / "tests" / "data" / "clinic" / "nastaliq.toml"))
-    return out, report
-
-
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_urdu_in_nastaliq_when_the_clinic_asks(nastaliq: tuple[Path, BuildReport],
                                                paper: str) -> None:

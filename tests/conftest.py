@@ -42,23 +42,34 @@ def languages(project: Project) -> list[str]:
     return shipped_languages(project.locales_dir)
 
 
-def build_reusing(project: Project, options: BuildOptions, source: tuple[Path, BuildReport],
-                  keep: Callable[[Written], bool]) -> BuildReport:
-    """build(project, options), after copying the source fixture's documents that ``keep``
-    picks into options.out; the report lists them as written, as a build from scratch does."""
-    source_out, source_report = source
-    reused = [dataclasses.replace(w, path=options.out / w.path.relative_to(source_out))
-              for w in source_report.written if keep(w)]
-    recorded = json.loads((source_out / MANIFEST).read_text("utf-8"))
-    documents = {}
-    for document in reused:
-        document.path.parent.mkdir(parents=True, exist_ok=True)
-        original = source_out / document.path.relative_to(options.out)
-        shutil.copy2(original, document.path)
-        documents[str(document.path)] = recorded["documents"][str(original)]
+Reuse = tuple[tuple[Path, BuildReport], Callable[[Written], bool]]
+
+
+def build_reusing(project: Project, options: BuildOptions, *sources: Reuse) -> BuildReport:
+    """build(project, options), after copying the documents that each source fixture's
+    ``keep`` picks into options.out; the report lists them as written, as a build from
+    scratch does."""
+    reused, documents = [], {}
+    version = None
+    for (source_out, source_report), keep in sources:
+        recorded = json.loads((source_out / MANIFEST).read_text("utf-8"))
+        version = recorded["version"]
+        for written in source_report.written:
+            if not keep(written):
+                continue
+            document = dataclasses.replace(
+                written, path=options.out / written.path.relative_to(source_out))
+            reused.append(document)
+            document.path.parent.mkdir(parents=True, exist_ok=True)
+            for original, copy in ((written.path, document.path),
+                                   (written.path.with_suffix(".html"),
+                                    document.path.with_suffix(".html"))):
+                if original.is_file():
+                    shutil.copy2(original, copy)
+            documents[str(document.path)] = recorded["documents"][str(written.path)]
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / MANIFEST).write_text(json.dumps(
-        {"version": recorded["version"], "documents": documents, "decisions": {}}), "utf-8")
+        {"version": version, "documents": documents, "decisions": {}}), "utf-8")
     report = build(project, options)
     # Reuse must really happen: a changed manifest would otherwise silently cost the time.
     assert sorted(w.path for w in report.skipped) == sorted(w.path for w in reused), (
@@ -69,10 +80,11 @@ def build_reusing(project: Project, options: BuildOptions, source: tuple[Path, B
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, project: Project) -> tuple[Path, BuildReport]:
-    """Every shipped language on both papers, with a clinic file: built once, read by many."""
+    """Every shipped language on both papers, with a clinic file and the HTML each PDF was
+    made from: built once, read by many."""
     def produce(out: Path) -> tuple[Path, BuildReport]:
         return out, build(project, BuildOptions(out=out, papers=("a4", "letter"), jobs=2,
-                                                clinic=CLINIC))
+                                                clinic=CLINIC, html=True))
 
     return shared(tmp_path_factory, "built", produce)
 
@@ -84,9 +96,9 @@ def formats(tmp_path_factory: pytest.TempPathFactory, project: Project,
     (the standard leaflets are the built fixture's)."""
     def produce(out: Path) -> tuple[Path, BuildReport]:
         options = BuildOptions(out=out, languages=FORMATS_LANGS, papers=("a4", "letter"),
-                               clinic=CLINIC, formats=FORMATS, jobs=2)
-        return out, build_reusing(project, options, built,
-                                  lambda w: w.language in FORMATS_LANGS and w.fmt == "standard")
+                               clinic=CLINIC, formats=FORMATS, jobs=2, html=True)
+        return out, build_reusing(project, options, (
+            built, lambda w: w.language in FORMATS_LANGS and w.fmt == "standard"))
 
     return shared(tmp_path_factory, "formats", produce)
 
@@ -99,9 +111,9 @@ def gallery(tmp_path_factory: pytest.TempPathFactory, project: Project,
     def produce(out: Path) -> Path:
         options = BuildOptions(out=out, languages=GALLERY_LANGS, papers=("a4", "letter"),
                                jobs=2, gallery_lang="es", handouts=(HANDOUT,), formats=FORMATS,
-                               clinic=CLINIC)
-        report = build_reusing(project, options, formats,
-                               lambda w: w.language in GALLERY_LANGS and w.handout == HANDOUT)
+                               clinic=CLINIC, html=True)
+        report = build_reusing(project, options, (
+            formats, lambda w: w.language in GALLERY_LANGS and w.handout == HANDOUT))
         assert report.ok, report.failures
         assert report.gallery == out / INDEX
         return out

@@ -133,7 +133,7 @@ def main() -> None:
     # (b) the same documents from the same HTML, one `weasyprint` process each
     html_out = work / "html"
     run([sys.executable, "generate.py", "build", "--paper", "a4", "--paper", "letter",
-         "--out", str(html_out), "--html", "--quiet"])
+         "--out", str(html_out), "--quiet"])  # each PDF has its HTML beside it
     weasyprint = shutil.which("weasyprint") or str(Path(sys.executable).parent / "weasyprint")
     pages = sorted(html_out.glob("*/*.html"))  # the leaflets, not the gallery page
     naive = sum(run([weasyprint, "--pdf-variant", PDF_VARIANT, str(page),

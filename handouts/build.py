@@ -55,7 +55,6 @@ class BuildOptions:
     formats: Sequence[str] = ("standard",)
     handouts: Sequence[str] = ()  # empty: every handout
     clinic: Path | None = None
-    html: bool = False
     allow_incomplete: bool = False
     jobs: int = 1
     force: bool = False
@@ -146,7 +145,7 @@ class Digests:
         self.gate = code.copy()
         self.gate.update(repr(options.allow_incomplete).encode())
         document = code.copy()
-        document.update(repr((options.html, options.allow_incomplete)).encode())
+        document.update(repr(("pdf+html", options.allow_incomplete)).encode())
         files = sorted(p for p in project.templates_dir.rglob("*")
                        if p.is_file() and p.suffix != ".html")
         files += [p for p in (options.clinic, plan.clinic and plan.clinic.logo) if p]
@@ -269,7 +268,7 @@ def gate_documents(project: Project, options: BuildOptions, jobs: Sequence[Job],
     todo = []
     decisions: dict[tuple[str, str], Decision] = {}
     for job in jobs:
-        if not options.force and manifest.up_to_date(job.target, job.digest, options.html):
+        if not options.force and manifest.up_to_date(job.target, job.digest):
             done = Written(job.target, job.language, job.handout, job.paper, 0,
                            job.target.stat().st_size, skipped=True, fmt=job.fmt)
             report.skipped.append(done)
@@ -395,7 +394,7 @@ def build(project: Project, options: BuildOptions,
         from .fontsubset import surface_warning  # imports WeasyPrint: only when rendering
 
         report.warnings += filter(None, [surface_warning()])
-        render_documents(Settings(project, plan.clinic, options.html), todo, options.jobs,
+        render_documents(Settings(project, plan.clinic), todo, options.jobs,
                          manifest, report, on_written)
     if options.gallery and options.out.is_dir():
         decisions = gallery_decisions(project, options, digests, manifest)

@@ -112,7 +112,8 @@ def cli(ctx: click.Context, project: Path | None) -> None:
               show_default=True, help="Output folder.")
 @click.option("--clinic", type=click.Path(dir_okay=False, path_type=Path),
               help="Clinic settings (TOML), see clinic.example.toml.")
-@click.option("--html", is_flag=True, help="Also write the HTML beside each PDF, for preview.")
+# Every build writes the accessible HTML beside each PDF; --html stays for old scripts.
+@click.option("--html", is_flag=True, hidden=True)
 @click.option("--allow-incomplete", is_flag=True,
               help="Build languages with missing translations (English fills the gaps,"
                    " with a banner on every page).")
@@ -132,14 +133,15 @@ def build_command(project: Project, languages: tuple[str, ...], papers: tuple[st
                   jobs: int,
                   force: bool, gallery_lang: str, quiet: bool,
                   as_json: bool) -> None:
-    """Render PDF leaflets into OUT/<lang>/<handout>-<paper>.pdf."""
+    """Render PDF leaflets into OUT/<lang>/<handout>-<paper>.pdf, each with its
+    accessible HTML version beside it."""
     try:
         for warning in check_system():
             click.echo(f"Warning: {warning}", err=True)
     except HandoutError as exc:
         raise _Fail(exc) from None
     options = BuildOptions(out=out.absolute(), languages=languages, papers=papers,
-                           formats=formats, handouts=handouts, clinic=clinic, html=html,
+                           formats=formats, handouts=handouts, clinic=clinic,
                            allow_incomplete=allow_incomplete, jobs=jobs, force=force,
                            gallery_lang=gallery_lang)
     done = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import tomllib
 import unicodedata
@@ -45,6 +46,15 @@ class Clinic:
     @property
     def logo_url(self) -> str | None:
         return self.logo.as_uri() if self.logo else None
+
+    @property
+    def logo_data_uri(self) -> str | None:
+        """The logo inside the page (``data:`` URI), for the HTML version, which must
+        open anywhere, offline; the file was checked when the clinic file was read."""
+        if not self.logo:
+            return None
+        kind = "image/svg+xml" if self.logo.suffix.lower() == ".svg" else "image/png"
+        return f"data:{kind};base64,{base64.b64encode(self.logo.read_bytes()).decode()}"
 
     @property
     def website_qr(self) -> str | None:

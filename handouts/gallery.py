@@ -75,6 +75,7 @@ class Leaflet:
     thumbnail: str
     width: int
     height: int
+    html: str | None = None  # its accessible HTML version, when there is one
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,7 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
             continue  # a folder that names no language: not a row
     found: dict[tuple[str, str], list[tuple[int, int, str, str, Path]]] = {}
     names = set(handouts)
+    pages = {f"{p.parent.name}/{p.name}" for p in out.glob("*/*.html")}
     for pdf in out.glob("*/*.pdf"):
         parsed = _parse(pdf.stem, names)
         code = pdf.parent.name
@@ -355,8 +357,10 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
                 except (pypdfium2.PdfiumError, OSError):
                     continue  # not a readable PDF (e.g. left by another program): not listed
                 native.append(thumb.title)
+                page = f"{code}/{pdf.stem}.html"
                 leaflets.append(Leaflet(paper, fmt, key, f"{THUMBNAILS}/{thumb.name}",
-                                        thumb.width, thumb.height))
+                                        thumb.width, thumb.height,
+                                        page if page in pages else None))
             review = ("source" if language.is_source else
                       "reviewed" if decision.reviewed else "unreviewed")
             title = next((t for t in native if t and t != english), None)

@@ -114,11 +114,11 @@ class Manifest:
                    {k: v for k, v in decisions.items() if isinstance(v, dict)}
                    if isinstance(decisions, dict) else {})
 
-    def up_to_date(self, target: Path, digest: str, html: bool) -> bool:
-        """The document was built from these inputs and its files are still there."""
-        if self.documents.get(str(target)) != digest or not target.is_file():
-            return False
-        return not html or target.with_suffix(".html").is_file()
+    def up_to_date(self, target: Path, digest: str) -> bool:
+        """The document was built from these inputs and its files (the PDF and its HTML
+        version) are still there."""
+        return (self.documents.get(str(target)) == digest and target.is_file()
+                and target.with_suffix(".html").is_file())
 
     def set(self, target: Path, digest: str) -> None:
         self.documents[str(target)] = digest

@@ -253,6 +253,8 @@ def render_html(
     """Render one handout for one language and paper size to an HTML string.
 
     ``english_for``: msgids shown in English because their translation is broken.
+    ``stylesheet``: given for the accessible HTML version beside the PDF, which carries
+    it (and the logo) inside, so that the page opens anywhere, offline.
     """
     text = Gettext(catalog, english_for)
 
@@ -284,6 +286,10 @@ def render_html(
         "clinic": clinic,
         "incomplete": incomplete,
         "stylesheet": Markup(stylesheet) if stylesheet else None,
+        "standalone": stylesheet is not None,
+        # The HTML version (its stylesheet inside) opens anywhere: so does its logo.
+        "logo_src": (clinic.logo_data_uri if stylesheet is not None else clinic.logo_url
+                     ) if clinic else None,
         "author": AUTHOR,
         "gettext": text.gettext,
         "ngettext": text.ngettext,

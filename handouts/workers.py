@@ -74,7 +74,6 @@ class Settings:
 
     project: Project
     clinic: Clinic | None = None
-    html: bool = False  # also write the HTML beside each PDF
 
 
 class DocumentRenderer:
@@ -86,7 +85,7 @@ class DocumentRenderer:
         self.env = make_environment(project.templates_dir)
         allowed = [clinic.logo] if clinic and clinic.logo else []
         self.renderer = Renderer(project.templates_dir, project.stylesheet, allowed)
-        self.stylesheet = project.stylesheet.read_text("utf-8") if settings.html else None
+        self.stylesheet = project.stylesheet.read_text("utf-8")
         self.texts: dict[tuple[str, str], LoadedCatalog] = {}
 
     def text(self, code: str, handout: str) -> LoadedCatalog:
@@ -122,11 +121,12 @@ class DocumentRenderer:
         if job.gate.status != PUBLISH and language.review is not None:
             language = replace(language, review=cat.Review(False))  # a draft is not reviewed
 
-        def html(stylesheet: str | None = None) -> str:
+        def html(standalone: bool = False) -> str:
             return render_html(self.env, job.handout,
                                None if language.is_source else loaded, language, paper,
                                clinic=self.clinic, incomplete=job.gate.incomplete,
-                               english_for=job.gate.english_for, stylesheet=stylesheet,
+                               english_for=job.gate.english_for,
+                               stylesheet=self.stylesheet if standalone else None,
                                fmt=job.fmt)
 
         try:
@@ -148,9 +148,9 @@ class DocumentRenderer:
             raise RenderError(f"not published: {problems[0]} ({job.handout}, {job.fmt},"
                               f" {job.paper}); check the translation of the \"Get help now\""
                               " box", path=loaded.path, language=language.code)
+        # The accessible version first: a PDF is never listed without it.
+        write_atomic(job.target.with_suffix(".html"), html(standalone=True))
         write_atomic(job.target, data)
-        if self.stylesheet is not None:
-            write_atomic(job.target.with_suffix(".html"), html(self.stylesheet))
         return Written(job.target, job.language, job.handout, job.paper, pages, len(data),
                        fmt=job.fmt)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sharing import shared
@@ -35,6 +36,20 @@ NASTALIQ = DATA / "clinic" / "nastaliq.toml"
 @pytest.fixture(scope="session")
 def project() -> Project:
     return Project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, without network services of its own."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -80,11 +95,11 @@ def build_reusing(project: Project, options: BuildOptions, *sources: Reuse) -> B
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, project: Project) -> tuple[Path, BuildReport]:
-    """Every shipped language on both papers, with a clinic file and the HTML each PDF was
-    made from: built once, read by many."""
+    """Every shipped language on both papers, with a clinic file: built once, read by
+    many."""
     def produce(out: Path) -> tuple[Path, BuildReport]:
         return out, build(project, BuildOptions(out=out, papers=("a4", "letter"), jobs=2,
-                                                clinic=CLINIC, html=True))
+                                                clinic=CLINIC))
 
     return shared(tmp_path_factory, "built", produce)
 
@@ -96,7 +111,7 @@ def formats(tmp_path_factory: pytest.TempPathFactory, project: Project,
     (the standard leaflets are the built fixture's)."""
     def produce(out: Path) -> tuple[Path, BuildReport]:
         options = BuildOptions(out=out, languages=FORMATS_LANGS, papers=("a4", "letter"),
-                               clinic=CLINIC, formats=FORMATS, jobs=2, html=True)
+                               clinic=CLINIC, formats=FORMATS, jobs=2)
         return out, build_reusing(project, options, (
             built, lambda w: w.language in FORMATS_LANGS and w.fmt == "standard"))
 
@@ -111,7 +126,7 @@ def gallery(tmp_path_factory: pytest.TempPathFactory, project: Project,
     def produce(out: Path) -> Path:
         options = BuildOptions(out=out, languages=GALLERY_LANGS, papers=("a4", "letter"),
                                jobs=2, gallery_lang="es", handouts=(HANDOUT,), formats=FORMATS,
-                               clinic=CLINIC, html=True)
+                               clinic=CLINIC)
         report = build_reusing(project, options, (
             formats, lambda w: w.language in GALLERY_LANGS and w.handout == HANDOUT))
         assert report.ok, report.failures

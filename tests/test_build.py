@@ -126,9 +126,8 @@ def test_generic_leaflet_names_no_country_number(tmp_path: Path, project: Projec
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_html_preview_written_beside_pdf(tmp_path: Path, project: Project, paper: str) -> None:
-    report = build(project, one(out=tmp_path, languages=("ar",), papers=(paper,),
-                                         html=True))
+def test_html_version_written_beside_pdf(tmp_path: Path, project: Project, paper: str) -> None:
+    report = build(project, one(out=tmp_path, languages=("ar",), papers=(paper,)))
     html = report.written[0].path.with_suffix(".html").read_text("utf-8")
     assert '<html lang="ar" dir="rtl" class="standard">' in html
     assert "font-family" in html  # the stylesheet is inlined, so the preview stands alone

@@ -52,7 +52,8 @@ def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
         assert [src for src, complete, width in images if not (complete and width > 0)] == []
         links = page.evaluate("Array.from(document.links).map(a => a.href)")
         targets = [Path(unquote(urlsplit(link).path)) for link in links]
-        assert sorted(targets) == sorted(gallery.glob("*/*.pdf"))  # one link per PDF
+        # One link per PDF and one per HTML version.
+        assert sorted(targets) == sorted([*gallery.glob("*/*.pdf"), *gallery.glob("*/*.html")])
 
         page.fill("#q", "ar")
         page.select_option("#format", "large-print")
@@ -60,7 +61,9 @@ def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
                                 ".filter(a => a.offsetParent !== null).map(a => a.href)")
         assert sorted(Path(unquote(urlsplit(v).path)).relative_to(gallery).as_posix()
                       for v in visible) == [
+            "ar/stockholm-syndrome-treatment-a4-large-print.html",
             "ar/stockholm-syndrome-treatment-a4-large-print.pdf",
+            "ar/stockholm-syndrome-treatment-letter-large-print.html",
             "ar/stockholm-syndrome-treatment-letter-large-print.pdf"]
         page.screenshot(path=str(tmp_path / "gallery.png"), full_page=True)
         browser.close()

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from browser import CHROMIUM, axe_violations
 
 from handouts.build import BuildOptions, build
 from handouts.catalog import shipped_languages
@@ -27,7 +28,6 @@ from handouts.gate import Decision, decide
 from handouts.project import Project
 
 ROOT = Path(__file__).parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 COUNT = 200
 LANGS = ("en", "ar", "es", "zh_CN", "zh_TW")  # rendered on A4, standard format
 VARIANTS = ("ar", "es")  # also on Letter and in large print
@@ -73,7 +73,9 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
         for pdf in originals:
             # Every copy on A4; one in ten in every variant.
             if pdf.stem.endswith("-a4") or number % 10 == 0:
-                os.link(pdf, pdf.with_name(pdf.name.replace(SOURCE, scale.copy_name(number))))
+                for path in (pdf, pdf.with_suffix(".html")):  # each PDF has its HTML version
+                    os.link(path, path.with_name(path.name.replace(SOURCE,
+                                                                   scale.copy_name(number))))
     return project, out
 
 
@@ -89,19 +91,6 @@ def _decisions(project: Project) -> dict[tuple[str, str], Decision]:
         decisions.update({(code, h): replace(decisions[code, SOURCE], handout=h)
                           for h in copies})
     return decisions
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -134,11 +123,16 @@ def _search(page: Any, query: str = "", paper: str = "", fmt: str = "") -> dict[
             .map((s) => s.querySelector("h2").textContent),
           languages: Array.from(document.querySelectorAll("li.lang")).filter(shown)
             .map((li) => li.dataset.language),
-          links: Array.from(document.querySelectorAll("a[href]")).filter(shown)
+          links: Array.from(document.querySelectorAll("a[href]:not(.web)")).filter(shown)
+            .map((a) => decodeURIComponent(new URL(a.href).pathname)),
+          pages: Array.from(document.querySelectorAll("a.web")).filter(shown)
             .map((a) => decodeURIComponent(new URL(a.href).pathname)),
           status: document.getElementById("shown").textContent,
         };
     }""")
+    # Each PDF shown has its accessible HTML version beside it, shown with it.
+    assert sorted(shown["pages"]) == sorted(str(Path(p).with_suffix(".html"))
+                                            for p in shown["links"])
     return shown
 
 
@@ -152,9 +146,10 @@ def test_every_link_opens_a_listed_pdf_and_every_thumbnail_loads(
     _search(page)
     links = page.evaluate("Array.from(document.links, (a) => a.href)")
     targets = [Path(unquote(urlsplit(link).path)) for link in links]
-    assert sorted(targets) == sorted(out.glob("*/*.pdf"))  # each PDF once, each exists
+    # Each PDF and its HTML version once, each exists.
+    assert sorted(targets) == sorted([*out.glob("*/*.pdf"), *out.glob("*/*.html")])
     # The original: 5 + 2 * 3; copy 17: 2; the other 197 copies: 5 each, and 6 more in 19.
-    assert len(targets) == 11 + 2 + 197 * 5 + 19 * 6
+    assert len(targets) == 2 * (11 + 2 + 197 * 5 + 19 * 6)
     assert page.evaluate("document.querySelectorAll('main').length") == 1
     assert page.evaluate("""Array.from(document.images).every((i) =>
         i.getAttribute("loading") === "lazy" && i.width > 0 && i.height > 0)""")
@@ -171,10 +166,11 @@ def test_every_link_opens_a_listed_pdf_and_every_thumbnail_loads(
 def test_each_link_is_named_by_handout_language_paper_and_format(page: Any) -> None:
     _search(page)
     name = "How Stockholm syndrome is treated (17), Arabic, A4, Standard"
-    assert page.get_by_role("link", name=name, exact=True).count() == 1
+    assert page.get_by_role("link", name=f"{name}, PDF", exact=True).count() == 1
+    assert page.get_by_role("link", name=f"{name}, HTML", exact=True).count() == 1
     names = page.evaluate("Array.from(document.links, (a) => a.getAttribute('aria-label'))")
     assert len(set(names)) == len(names)
-    assert "How Stockholm syndrome is treated (30), Spanish, Letter, Large print" in names
+    assert "How Stockholm syndrome is treated (30), Spanish, Letter, Large print, PDF" in names
 
 
 def test_search_by_english_and_native_title(page: Any) -> None:
@@ -226,7 +222,7 @@ def spanish(library: tuple[Project, Path], tmp_path_factory: pytest.TempPathFact
     """A small gallery in Spanish: copy 17 in Arabic and Spanish, the original in Arabic."""
     project, out = library
     folder = tmp_path_factory.mktemp("spanish")
-    for pdf in (*out.glob(f"*/{SEVENTEEN}-*.pdf"), *out.glob(f"ar/{SOURCE}-[al]*.pdf")):
+    for pdf in (*out.glob(f"*/{SEVENTEEN}-*.*"), *out.glob(f"ar/{SOURCE}-[al]*.*")):
         (folder / pdf.parent.name).mkdir(parents=True, exist_ok=True)
         shutil.copy(pdf, folder / pdf.parent.name / pdf.name)
     write_gallery(project, folder, "es", decisions=_decisions(project))
@@ -242,11 +238,9 @@ def test_page_in_spanish(spanish: Path, browser: Any) -> None:
     assert sorted(found["links"]) == _pdfs(spanish, "ar/*.pdf")
     assert found["status"] == "Folletos mostrados: 5"
     name = "How Stockholm syndrome is treated, en árabe, Carta (EE. UU.), Letra grande"
-    assert page.get_by_role("link", name=name, exact=True).count() == 1
+    assert page.get_by_role("link", name=f"{name}, PDF", exact=True).count() == 1
+    assert page.get_by_role("link", name=f"{name}, HTML", exact=True).count() == 1
     page.close()
-
-
-AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +248,7 @@ def small(library: tuple[Project, Path], tmp_path_factory: pytest.TempPathFactor
     """This repository's two handouts, the original's PDFs: axe-core takes 30 s on 200."""
     _, out = library
     folder = tmp_path_factory.mktemp("small")
-    for pdf in out.glob(f"*/{SOURCE}-[al]*.pdf"):
+    for pdf in out.glob(f"*/{SOURCE}-[al]*.*"):
         (folder / pdf.parent.name).mkdir(parents=True, exist_ok=True)
         shutil.copy(pdf, folder / pdf.parent.name / pdf.name)
     write_gallery(Project(ROOT), folder, "es")
@@ -263,16 +257,9 @@ def small(library: tuple[Project, Path], tmp_path_factory: pytest.TempPathFactor
 
 @pytest.mark.parametrize("query", ["", "árabe", "no such handout"])
 def test_axe_core_finds_nothing_with_every_rule(small: Path, browser: Any, query: str) -> None:
-    # scripts/setup.sh installs axe-core from package-lock.json; never skipped.
-    assert AXE.is_file(), f"{AXE} is missing: run scripts/setup.sh (npm ci)"
     page = browser.new_page()
     page.goto((small / INDEX).as_uri())
     page.fill("#q", query)
-    page.add_script_tag(content=AXE.read_text("utf-8"))
-    violations = page.evaluate("""async () => {
-        const rules = Object.fromEntries(axe.getRules().map((r) => [r.ruleId, {enabled: true}]));
-        const result = await axe.run(document, {rules, resultTypes: ["violations"]});
-        return result.violations.map((v) => [v.id, v.nodes.map((n) => n.html)]);
-    }""")
+    violations = axe_violations(page)
     assert violations == []
     page.close()

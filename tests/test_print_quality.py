@@ -45,11 +45,11 @@ ARABIC_BODY = ("\u066e\u062d\u0633\u0635\u0639\u06a1\u066f\u0645\u0647\u0648\u06
 @pytest.fixture(scope="session")
 def leaflets(tmp_path_factory: pytest.TempPathFactory, built: tuple[Path, BuildReport],
              formats: tuple[Path, BuildReport]) -> tuple[Path, BuildReport]:
-    """Every format on both papers, with the HTML each PDF was made from (the formats
-    fixture's documents, and the built fixture's standard leaflets, are reused)."""
+    """Every format on both papers (the formats fixture's documents, and the built
+    fixture's standard leaflets, are reused)."""
     def produce(out: Path) -> tuple[Path, BuildReport]:
         options = BuildOptions(out=out, languages=LANGS, papers=PAPERS, formats=FORMATS,
-                               clinic=CLINIC, html=True, jobs=2, gallery=False)
+                               clinic=CLINIC, jobs=2, gallery=False)
         return out, build_reusing(
             Project(ROOT), options, (formats, lambda w: w.language in LANGS),
             (built, lambda w: w.language in LANGS and w.language not in FORMATS_LANGS))

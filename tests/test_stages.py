@@ -106,6 +106,7 @@ def test_gate_skips_what_is_up_to_date_and_decides_the_rest(tmp_path: Path,
     fresh = jobs[0]
     fresh.target.parent.mkdir(parents=True)
     fresh.target.write_bytes(b"%PDF-1.7 stand-in")
+    fresh.target.with_suffix(".html").write_text("<!DOCTYPE html>", "utf-8")
     manifest = Manifest(tmp_path, {str(fresh.target): fresh.digest})
     heard: list[Written] = []
     report = BuildReport()

@@ -128,7 +128,7 @@ def test_forced_draft_with_every_attack_is_harmless(tmp_path: Path,
     assert refused.written == [] and "not published" in str(refused.failures[0])
 
     report = build(project_copy, BuildOptions(out=tmp_path / "draft", languages=("es",),
-                                              allow_incomplete=True, html=True,
+                                              allow_incomplete=True,
                                               handouts=(HANDOUT,)))
     assert report.ok, report.failures
     pdf = report.written[0].path

@@ -199,6 +199,7 @@ def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.Mon
     assert CliRunner().invoke(cli, args).exit_code == 0
     pdf = out / "es" / f"{HANDOUT}-a4.pdf"
     before, gallery = pdf.read_bytes(), (out / "index.html").read_bytes()
+    html = pdf.with_suffix(".html").read_bytes()
 
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -206,9 +207,13 @@ def test_full_disk_keeps_the_previous_pdf(project: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr("handouts.output.os.fsync", full)
     result = CliRunner().invoke(cli, [*args, "--force"])
     assert result.exit_code == 1
-    # The gallery, written after every build, meets the same full disk.
-    assert result.stderr == (f"Failed: {pdf}: [es] cannot write file: No space left on"
+    # The HTML version is written first, so the PDF is never listed without it. The
+    # gallery, written after every build, meets the same full disk.
+    assert result.stderr == (f"Failed: {pdf.with_suffix('.html')}: [es] cannot write file:"
+                             " No space left on"
                              f" device\nFailed: {out}/index.html: cannot write file: No space"
                              " left on device\n")
     assert pdf.read_bytes() == before and (out / "index.html").read_bytes() == gallery
-    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]  # no temporary file left
+    assert pdf.with_suffix(".html").read_bytes() == html
+    # No temporary file left.
+    assert sorted(p.name for p in pdf.parent.iterdir()) == [f"{HANDOUT}-a4.html", pdf.name]

@@ -10,7 +10,7 @@ from handouts.project import Project
 
 project = Project.locate()
 options = BuildOptions(out=Path(sys.argv[1]), languages=("en", "zh_CN", "ar"),
-                       papers=("a4", "letter"), clinic=Path(sys.argv[2]), html=True,
+                       papers=("a4", "letter"), clinic=Path(sys.argv[2]),
                        force=True)
 # Warm-up: imports and caches (fonts, per language) happen here; one paper and handout do it.
 build(project, replace(options, papers=("a4",), handouts=("stockholm-syndrome-treatment",)))

@@ -1,0 +1,195 @@
+"""An independent structure check: the machine-checkable part of PDF/UA-1 (ISO
+14289-1, as the Matterhorn Protocol lists it), by walking the PDF's objects with
+pypdf rather than asking WeasyPrint what it wrote.
+
+It covers: the catalog (a document language, the Marked flag, the title shown in
+the window, the PDF/UA identifier and a title in the XMP metadata); the structure
+tree (a ParentTree, StructParents on every page, only standard structure types or
+ones the RoleMap maps to them); that every piece of page content (text, images,
+paths) is inside marked content, and every marked-content id is claimed by an
+element; alternative text on every Figure; headings that never skip a level; and
+lists made of LI elements, each of Lbl and LBody.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
+
+# PDF 1.7 (ISO 32000-1) 14.8.4: the standard structure types.
+STANDARD = frozenset({
+    "Document", "Part", "Art", "Sect", "Div", "BlockQuote", "Caption", "TOC", "TOCI", "Index",
+    "NonStruct", "Private", "P", "H", "H1", "H2", "H3", "H4", "H5", "H6", "L", "LI", "Lbl",
+    "LBody", "Table", "TR", "TH", "TD", "THead", "TBody", "TFoot", "Span", "Quote", "Note",
+    "Reference", "BibEntry", "Code", "Link", "Annot", "Ruby", "RB", "RT", "RP", "Warichu",
+    "WT", "WP", "Figure", "Formula", "Form"})
+# Operators that put something on the page: text, images and forms, paths.
+PAINTING = frozenset({b"Tj", b"TJ", b"'", b'"', b"Do", b"S", b"s", b"f", b"F", b"f*", b"B",
+                      b"B*", b"b", b"b*", b"sh"})
+
+
+@dataclass
+class Element:
+    kind: str
+    lang: str | None
+    alt: str | None
+    actual_text: str | None
+    kids: list[Element] = field(default_factory=list)
+    mcids: list[tuple[int, int]] = field(default_factory=list)  # (page index, MCID)
+
+    def walk(self) -> Iterator[Element]:
+        yield self
+        for kid in self.kids:
+            yield from kid.walk()
+
+
+def _obj(value: Any) -> Any:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(_obj(value))
+
+
+def _element(node: DictionaryObject, pages: dict[int, int], role_map: dict[str, str],
+             page: int | None = None) -> Element:
+    kind = str(node.get("/S", "/StructTreeRoot"))[1:]  # the root has no /S
+    kind = role_map.get(kind, kind)
+    if "/Pg" in node:
+        page = pages[node.raw_get("/Pg").idnum]
+    element = Element(kind, _text(node.get("/Lang")), _text(node.get("/Alt")),
+                      _text(node.get("/ActualText")))
+    kids = _obj(node.get("/K"))
+    for kid in kids if isinstance(kids, list) else [] if kids is None else [kids]:
+        kid = _obj(kid)
+        if isinstance(kid, int):
+            assert page is not None, f"MCID {kid} of a {kind} without a page"
+            element.mcids.append((page, kid))
+        elif isinstance(kid, DictionaryObject) and "/S" in kid:
+            element.kids.append(_element(kid, pages, role_map, page))
+        elif isinstance(kid, DictionaryObject) and kid.get("/Type") == "/MCR":
+            on = pages[kid.raw_get("/Pg").idnum] if "/Pg" in kid else page
+            assert on is not None
+            element.mcids.append((on, int(_obj(kid["/MCID"]))))
+    return element
+
+
+def _pages(reader: PdfReader) -> dict[int, int]:
+    """Each page's object number: its index."""
+    numbers = {}
+    for index, page in enumerate(reader.pages):
+        assert page.indirect_reference is not None
+        numbers[page.indirect_reference.idnum] = index
+    return numbers
+
+
+def _number_tree(node: Any) -> dict[int, Any]:
+    node = _obj(node)
+    found: dict[int, Any] = {}
+    nums = node.get("/Nums", [])
+    for key, value in zip(nums[::2], nums[1::2], strict=True):
+        found[int(key)] = _obj(value)
+    for kid in node.get("/Kids", []):
+        found.update(_number_tree(kid))
+    return found
+
+
+def problems(path: Path) -> list[str]:
+    """What keeps the PDF from the checkable part of PDF/UA-1; [] when nothing does."""
+    reader = PdfReader(path)
+    root = reader.root_object
+    found: list[str] = []
+    if not _text(root.get("/Lang")):
+        found.append("the catalog has no /Lang")
+    if not _obj(root.get("/MarkInfo", {})).get("/Marked"):
+        found.append("the catalog's /MarkInfo does not say /Marked true")
+    if not _obj(root.get("/ViewerPreferences", {})).get("/DisplayDocTitle"):
+        found.append("/ViewerPreferences does not ask to show the title")
+    xmp = _obj(root.get("/Metadata"))
+    metadata = xmp.get_data().decode("utf-8") if xmp is not None else ""
+    if not re.search(r"pdfuaid:part(>|=\")1", metadata):
+        found.append("the XMP metadata does not identify PDF/UA-1 (pdfuaid:part)")
+    if "<dc:title>" not in metadata:
+        found.append("the XMP metadata has no dc:title")
+    tree = _obj(root.get("/StructTreeRoot"))
+    if tree is None:
+        return [*found, "no structure tree"]
+    role_map = {str(k)[1:]: str(v)[1:] for k, v in _obj(tree.get("/RoleMap", {})).items()}
+    pages = _pages(reader)
+    elements = list(_element(tree, pages, role_map).walk())[1:]
+    if "/ParentTree" not in tree:
+        found.append("the structure tree has no /ParentTree")
+    parent_tree = _number_tree(tree["/ParentTree"]) if "/ParentTree" in tree else {}
+    for kind in sorted({e.kind for e in elements} - STANDARD):
+        found.append(f"structure type {kind} is neither standard nor role-mapped")
+    claimed = {mcid for e in elements for mcid in e.mcids}
+    for index, page in enumerate(reader.pages):
+        if "/StructParents" not in page:
+            found.append(f"page {index + 1} has no /StructParents")
+            continue
+        marks = _page_marks(page, reader, index, found)
+        unclaimed = sorted(marks - {m for p, m in claimed if p == index})
+        if unclaimed:
+            found.append(f"page {index + 1}: marked content {unclaimed[:5]} belongs to no"
+                         " structure element")
+        entries = parent_tree.get(int(_obj(page["/StructParents"])))
+        if not isinstance(entries, list) or len(entries) < len(marks):
+            found.append(f"page {index + 1}: the ParentTree does not list its marked content")
+    for element in elements:
+        if element.kind == "Figure" and not (element.alt or element.actual_text):
+            found.append("a Figure has no alternative text")
+        if element.kind == "L" and any(k.kind not in ("LI", "Caption") for k in element.kids):
+            found.append("a list holds something other than list items")
+        if element.kind == "LI" and any(k.kind not in ("Lbl", "LBody") for k in element.kids):
+            found.append("a list item holds something other than Lbl and LBody")
+    level = 0
+    for element in elements:
+        if re.fullmatch(r"H[1-6]", element.kind):
+            new = int(element.kind[1])
+            if new > level + 1:
+                found.append(f"heading {element.kind} follows H{level}: a level is skipped")
+            level = new
+    return found
+
+
+def _page_marks(page: Any, reader: PdfReader, index: int, found: list[str]) -> set[int]:
+    """The page's marked-content ids; what it paints outside marked content is reported."""
+    marks: set[int] = set()
+    depth = 0
+    outside = 0
+    for operands, operator in ContentStream(page.get_contents(), reader).operations:
+        if operator in (b"BDC", b"BMC"):
+            depth += 1
+            properties = _obj(operands[1]) if operator == b"BDC" else None
+            if isinstance(properties, DictionaryObject) and "/MCID" in properties:
+                marks.add(int(_obj(properties["/MCID"])))
+        elif operator == b"EMC":
+            depth -= 1
+        elif operator in PAINTING and depth == 0:
+            outside += 1
+    if outside:
+        found.append(f"page {index + 1}: {outside} drawing operations are neither tagged nor"
+                     " artifacts")
+    return marks
+
+
+def artifacts(path: Path) -> int:
+    """How many marked-content sequences are artifacts (running heads, page numbers)."""
+    reader = PdfReader(path)
+    return sum(1 for page in reader.pages
+               for operands, operator in ContentStream(page.get_contents(), reader).operations
+               if operator in (b"BDC", b"BMC") and str(operands[0]) == "/Artifact")
+
+
+def languages(path: Path) -> set[str]:
+    """Every /Lang on a structure element."""
+    reader = PdfReader(path)
+    tree = _obj(reader.root_object["/StructTreeRoot"])
+    pages = _pages(reader)
+    return {e.lang for e in _element(tree, pages, {}).walk() if e.lang}

@@ -265,17 +265,23 @@ class Renderer:
         from weasyprint.urls import FatalURLFetchingError
 
         from .fontsubset import compact_cid_fonts
+        from .tagging import TagFixer
 
         char = missing_glyph(printed_text(html))
         if char is not None:
             raise MissingGlyphError(f"no installed font has U+{ord(char):04X} ({char!r})",
                                     char=char)
-        with _strict_weasyprint() as capture, compact_cid_fonts() as finisher:
+        tags = TagFixer()
+        with _strict_weasyprint() as capture, compact_cid_fonts() as compact:
+            def finish(document: Any, pdf: Any) -> None:
+                compact(document, pdf)
+                tags.finisher(document, pdf)
+
             try:
                 document = HTML(string=html, base_url=self.base_url,
                                 url_fetcher=self.fetcher).render(
                     stylesheets=[self.css], font_config=self.font_config)
-                data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
+                data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish)
             except FatalURLFetchingError as exc:
                 raise RenderError(str(exc)) from None
         _raise_for(capture.records)

@@ -179,12 +179,22 @@ def _page_marks(page: Any, reader: PdfReader, index: int, found: list[str]) -> s
     return marks
 
 
-def artifacts(path: Path) -> int:
-    """How many marked-content sequences are artifacts (running heads, page numbers)."""
+def first_texts(path: Path, count: int) -> list[str]:
+    """The text of the document element's first ``count`` children, in reading order."""
+    import pdfplumber
+
     reader = PdfReader(path)
-    return sum(1 for page in reader.pages
-               for operands, operator in ContentStream(page.get_contents(), reader).operations
-               if operator in (b"BDC", b"BMC") and str(operands[0]) == "/Artifact")
+    tree = _obj(reader.root_object["/StructTreeRoot"])
+    [document] = _element(tree, _pages(reader), {}).kids
+    with pdfplumber.open(path) as pdf:
+        chars: dict[tuple[int, int], str] = {}
+        for index, page in enumerate(pdf.pages):
+            for char in page.chars:
+                if char.get("mcid") is not None:
+                    key = (index, char["mcid"])
+                    chars[key] = chars.get(key, "") + char["text"]
+    return [" ".join("".join(chars.get(m, "") for m in e.mcids) for e in kid.walk()
+                     if e.mcids).strip() for kid in document.kids[:count]]
 
 
 def languages(path: Path) -> set[str]:

@@ -7,8 +7,9 @@ finds content that is neither tagged nor an artifact, and a screen reader may
 skip the banner or read "Page 1 of 2" amid the text. The finisher below turns each
 such sequence in the bottom half of its page (the page number) into a pagination
 artifact, and hangs the others (the banner, at the top) under the document
-element. It works on pydyf's objects; when they are not in the shape it knows, it
-changes nothing and reports why (``TagFixer.problems``).
+element. It also gives Figure bounding boxes in PDF units (WeasyPrint writes CSS
+pixels from the top-left corner). It works on pydyf's objects; when they are not
+in the shape it knows, it changes nothing and reports why (``TagFixer.problems``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,27 @@ def _number(value: Any) -> int | None:
     return None
 
 
+def _page_scale(stream: list[Any], page: Any) -> tuple[float, float]:
+    """CSS pixels to points, and the page height in points. The page stream opens by
+    flipping the y axis and scaling (``1 0 0 -1 0 H cm``, ``s 0 0 s 0 0 cm``), so a
+    position in the stream is in CSS pixels, y down."""
+    scale = 1.0
+    for op in stream[:8]:
+        parts = op.split() if isinstance(op, bytes) else []
+        if len(parts) == 7 and parts[-1] == b"cm" and parts[1:3] == [b"0", b"0"] \
+                and parts[0] == parts[3] and parts[4:6] == [b"0", b"0"]:
+            scale = float(parts[0])
+    return scale, float(page.get("MediaBox", [0, 0, 0, 0])[3])
+
+
+def _page(objects: dict[int, Any], element: pydyf.Dictionary) -> tuple[Any, Any]:
+    """A structure element's page, and the page's content stream (None if not one)."""
+    page = objects.get(_number(element.get("Pg")) or -1)
+    contents = objects.get((_number(page.get("Contents")) if isinstance(
+        page, pydyf.Dictionary) else None) or -1)
+    return page, contents
+
+
 def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | pydyf.Array) else [value]
 
@@ -38,6 +60,7 @@ class TagFixer:
 
     artifacts: int = 0
     attached: int = 0
+    figures: int = 0
     problems: list[str] = field(default_factory=list)
 
     def finisher(self, document: object, pdf: pydyf.PDF) -> None:
@@ -46,6 +69,7 @@ class TagFixer:
         root = objects.get(_number(pdf.catalog.get("StructTreeRoot")) or -1)
         if not isinstance(root, pydyf.Dictionary):
             return  # an untagged PDF: nothing to finish
+        self._figure_boxes(objects)
         orphans = self._orphans(objects, root)
         if not orphans:
             return
@@ -60,6 +84,26 @@ class TagFixer:
         for element in orphans:
             if _number(element.get("P")) not in numbers:  # each margin box's outermost
                 self._finish(objects, element, document_element, parents)
+
+    def _figure_boxes(self, objects: dict[int, Any]) -> None:
+        """Figure bounding boxes in PDF units: WeasyPrint writes CSS pixels from the
+        top-left corner; PDF/UA wants points from the bottom-left (ISO 32000-1 14.8.5.4)."""
+        for element in list(objects.values()):
+            if not (isinstance(element, pydyf.Dictionary) and element.get("S") == "/Figure"
+                    and isinstance(element.get("A"), pydyf.Dictionary)):
+                continue
+            box = element["A"].get("BBox")
+            page, contents = _page(objects, element)
+            if not (isinstance(box, pydyf.Array) and len(box) == 4 and isinstance(
+                    contents, pydyf.Stream) and all(isinstance(v, int | float) for v in box)):
+                self.problems.append("a Figure's bounding box is not where it was expected")
+                continue
+            scale, height = _page_scale(contents.stream, page)
+            x1, y1, x2, y2 = (float(v) for v in box)
+            element["A"]["BBox"] = pydyf.Array([
+                round(x1 * scale, 3), round(height - y2 * scale, 3),
+                round(x2 * scale, 3), round(height - y1 * scale, 3)])
+            self.figures += 1
 
     @staticmethod
     def _orphans(objects: dict[int, Any], root: pydyf.Dictionary) -> list[pydyf.Dictionary]:
@@ -78,9 +122,7 @@ class TagFixer:
 
     def _finish(self, objects: dict[int, Any], element: pydyf.Dictionary,
                 document_element: pydyf.Dictionary, parents: Any) -> None:
-        page = objects.get(_number(element.get("Pg")) or -1)
-        contents = objects.get((_number(page.get("Contents")) if isinstance(
-            page, pydyf.Dictionary) else None) or -1)
+        page, contents = _page(objects, element)
         if not isinstance(contents, pydyf.Stream):
             self.problems.append("a margin box's page has no single content stream")
             return
@@ -125,17 +167,8 @@ class TagFixer:
 
     @staticmethod
     def _in_bottom_half(stream: list[Any], index: int, page: pydyf.Dictionary) -> bool:
-        """Whether the first text after ``index`` is drawn below the page's middle.
-
-        The page stream opens by flipping the y axis and scaling CSS pixels to points
-        (``1 0 0 -1 0 H cm``, ``s 0 0 s 0 0 cm``); a text matrix then gives y down."""
-        scale = 1.0
-        for op in stream[:8]:
-            parts = op.split() if isinstance(op, bytes) else []
-            if len(parts) == 7 and parts[-1] == b"cm" and parts[1:3] == [b"0", b"0"] \
-                    and parts[0] == parts[3]:
-                scale = float(parts[0])
-        height = float(page.get("MediaBox", [0, 0, 0, 0])[3])
+        """Whether the first text after ``index`` is drawn below the page's middle."""
+        scale, height = _page_scale(stream, page)
         for op in stream[index:index + 40]:
             parts = op.split() if isinstance(op, bytes) else []
             if len(parts) == 7 and parts[-1] == b"Tm":

@@ -197,6 +197,26 @@ def first_texts(path: Path, count: int) -> list[str]:
                      if e.mcids).strip() for kid in document.kids[:count]]
 
 
+def figure_boxes(path: Path) -> list[tuple[int, list[float]]]:
+    """(page index, /A /BBox) of every Figure element."""
+    reader = PdfReader(path)
+    pages = _pages(reader)
+    boxes = []
+    tree = _obj(reader.root_object["/StructTreeRoot"])
+    todo = [tree]
+    while todo:
+        node = _obj(todo.pop())
+        kids = _obj(node.get("/K"))
+        for kid in kids if isinstance(kids, list) else [] if kids is None else [kids]:
+            kid = _obj(kid)
+            if isinstance(kid, DictionaryObject) and "/S" in kid:
+                todo.append(kid)
+                if str(kid["/S"]) == "/Figure":
+                    box = _obj(_obj(kid["/A"])["/BBox"])
+                    boxes.append((pages[kid.raw_get("/Pg").idnum], [float(v) for v in box]))
+    return boxes
+
+
 def languages(path: Path) -> set[str]:
     """Every /Lang on a structure element."""
     reader = PdfReader(path)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from pdfua import first_texts, languages, problems
+from pdfua import figure_boxes, first_texts, languages, problems
 
 from handouts.build import BuildReport, output_path
 
@@ -93,6 +93,30 @@ def test_bilingual_parts_declare_their_language(formats: tuple[Path, BuildReport
     assert "en" in languages(path)
 
 
+def test_figure_boxes_are_in_pdf_units(formats: tuple[Path, BuildReport]) -> None:
+    """The QR code's box holds its modules (drawn as lines one module thick) and their
+    4-module quiet zone, in points from the bottom-left corner."""
+    for fmt in ("standard", "large-print"):
+        path = output_path(formats[0], "es", HANDOUT, "a4", fmt)
+        boxes = figure_boxes(path)
+        assert len(boxes) == 2  # the clinic's logo and its QR code, on page 1
+        with pdfplumber.open(path) as pdf:
+            page = pdf.pages[0]
+            height = float(page.height)
+            for index, (x0, y0, x1, y1) in boxes:
+                assert index == 0 and 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= height
+            widths = [round(line["linewidth"], 3) for line in page.lines]
+            module = max(set(widths), key=widths.count)
+            rows = [line for line in page.lines if round(line["linewidth"], 3) == module]
+            left, right = min(r["x0"] for r in rows), max(r["x1"] for r in rows)
+            bottom = height - max(r["bottom"] for r in rows) - module / 2
+            top = height - min(r["top"] for r in rows) + module / 2
+            zone = 4 * module - 0.01
+            qr = [box for _, box in boxes if box[0] <= left - zone and right + zone <= box[2]
+                  and box[1] <= bottom - zone and top + zone <= box[3]]
+            assert len(qr) == 1, (fmt, boxes, (left, bottom, right, top))
+
+
 PAGED = ("<html lang='en'><title>t</title><style>@page { @bottom-right {"
          " content: 'Page ' counter(page) } }</style><p>Hello</p></html>")
 
@@ -118,4 +142,4 @@ def test_the_tag_fixer_changes_only_what_it_recognises(tamper: bool) -> None:
         assert (fixer.artifacts, fixer.problems) == (
             0, ["the ParentTree does not list the page's marked content"])
     else:
-        assert (fixer.artifacts, fixer.attached, fixer.problems) == (1, 0, [])
+        assert (fixer.artifacts, fixer.attached, fixer.figures, fixer.problems) == (1, 0, 0, [])

@@ -265,13 +265,13 @@ class Renderer:
         from weasyprint.urls import FatalURLFetchingError
 
         from .fontsubset import compact_cid_fonts
-        from .tagging import TagFixer
+        from .tagging import TagFixer, article_lang
 
         char = missing_glyph(printed_text(html))
         if char is not None:
             raise MissingGlyphError(f"no installed font has U+{ord(char):04X} ({char!r})",
                                     char=char)
-        tags = TagFixer()
+        tags = TagFixer(article_lang=article_lang(html))
         with _strict_weasyprint() as capture, compact_cid_fonts() as compact:
             def finish(document: Any, pdf: Any) -> None:
                 compact(document, pdf)

@@ -8,18 +8,31 @@ skip the banner or read "Page 1 of 2" amid the text. The finisher below turns ea
 such sequence in the bottom half of its page (the page number) into a pagination
 artifact, and hangs the others (the banner, at the top) under the document
 element. It also gives Figure bounding boxes in PDF units (WeasyPrint writes CSS
-pixels from the top-left corner). It works on pydyf's objects; when they are not
+pixels from the top-left corner), and articles their language: WeasyPrint writes
+no /Lang below the catalog, so a bilingual leaflet's English parts (its only
+articles) would be read in the patient's voice. It works on pydyf's objects; when they are not
 in the shape it knows, it changes nothing and reports why (``TagFixer.problems``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pydyf
 
 ARTIFACT = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
+
+
+def article_lang(html: str) -> str | None:
+    """The ``lang`` that every ``<article>`` of the page carries, if they share one:
+    each page fragment of an article is its own structure element, so only a language
+    common to all of them can be given without mapping elements back to the HTML."""
+    langs = [re.search(r'\blang="([^"]+)"', attributes)
+             for attributes in re.findall(r"<article\b([^>]*)>", html)]
+    found = {match[1] if match else None for match in langs}
+    return found.pop() if len(found) == 1 else None
 
 
 def _number(value: Any) -> int | None:
@@ -58,9 +71,11 @@ def _items(value: Any) -> list[Any]:
 class TagFixer:
     """A WeasyPrint finisher; ``artifacts`` and ``attached`` count what it changed."""
 
+    article_lang: str | None = None  # the language of every <article>, when they share one
     artifacts: int = 0
     attached: int = 0
     figures: int = 0
+    articles: int = 0
     problems: list[str] = field(default_factory=list)
 
     def finisher(self, document: object, pdf: pydyf.PDF) -> None:
@@ -70,6 +85,11 @@ class TagFixer:
         if not isinstance(root, pydyf.Dictionary):
             return  # an untagged PDF: nothing to finish
         self._figure_boxes(objects)
+        if self.article_lang:
+            for element in objects.values():
+                if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Art":
+                    element["Lang"] = pydyf.String(self.article_lang)
+                    self.articles += 1
         orphans = self._orphans(objects, root)
         if not orphans:
             return

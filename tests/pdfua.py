@@ -181,18 +181,10 @@ def _page_marks(page: Any, reader: PdfReader, index: int, found: list[str]) -> s
 
 def first_texts(path: Path, count: int) -> list[str]:
     """The text of the document element's first ``count`` children, in reading order."""
-    import pdfplumber
-
     reader = PdfReader(path)
     tree = _obj(reader.root_object["/StructTreeRoot"])
     [document] = _element(tree, _pages(reader), {}).kids
-    with pdfplumber.open(path) as pdf:
-        chars: dict[tuple[int, int], str] = {}
-        for index, page in enumerate(pdf.pages):
-            for char in page.chars:
-                if char.get("mcid") is not None:
-                    key = (index, char["mcid"])
-                    chars[key] = chars.get(key, "") + char["text"]
+    chars = _texts(path)
     return [" ".join("".join(chars.get(m, "") for m in e.mcids) for e in kid.walk()
                      if e.mcids).strip() for kid in document.kids[:count]]
 
@@ -215,6 +207,37 @@ def figure_boxes(path: Path) -> list[tuple[int, list[float]]]:
                     box = _obj(_obj(kid["/A"])["/BBox"])
                     boxes.append((pages[kid.raw_get("/Pg").idnum], [float(v) for v in box]))
     return boxes
+
+
+def _texts(path: Path) -> dict[tuple[int, int], str]:
+    """Text by (page index, marked-content id)."""
+    import pdfplumber
+
+    chars: dict[tuple[int, int], str] = {}
+    with pdfplumber.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for char in page.chars:
+                if char.get("mcid") is not None:
+                    key = (index, char["mcid"])
+                    chars[key] = chars.get(key, "") + char["text"]
+    return chars
+
+
+def first_lang_texts(path: Path, lang: str) -> list[str]:
+    """The text of each outermost structure element whose /Lang is ``lang``."""
+    reader = PdfReader(path)
+    tree = _obj(reader.root_object["/StructTreeRoot"])
+    chars = _texts(path)
+    found: list[str] = []
+    todo = [_element(tree, _pages(reader), {})]
+    while todo:
+        element = todo.pop(0)
+        if element.lang == lang:
+            found.append(" ".join("".join(chars.get(m, "") for m in e.mcids)
+                                  for e in element.walk() if e.mcids).strip())
+        else:
+            todo[:0] = element.kids
+    return found
 
 
 def languages(path: Path) -> set[str]:

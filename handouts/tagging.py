@@ -69,7 +69,8 @@ def _items(value: Any) -> list[Any]:
 
 @dataclass
 class TagFixer:
-    """A WeasyPrint finisher; ``artifacts`` and ``attached`` count what it changed."""
+    """A WeasyPrint finisher; ``artifacts``, ``attached``, ``figures`` and ``articles``
+    count what it changed, ``problems`` what it left alone and why."""
 
     article_lang: str | None = None  # the language of every <article>, when they share one
     artifacts: int = 0

@@ -319,6 +319,12 @@ def render_documents(settings: Settings, jobs: Sequence[Job], processes: int,
             report.failures.append(result)
         else:
             report.written.append(result)
+            for problem in result.warnings:
+                warning = (f"the PDF tags were left as WeasyPrint wrote them ({problem}):"
+                           " screen readers may read page numbers amid the text; the printed"
+                           " leaflets are correct. Report it with your WeasyPrint version")
+                if warning not in report.warnings:
+                    report.warnings.append(warning)
 
 
 def record(job: Job, result: Written | HandoutError, manifest: Manifest,

@@ -258,6 +258,7 @@ class Renderer:
             self.css: CSS = CSS(filename=str(stylesheet), font_config=self.font_config,
                                 url_fetcher=self.fetcher)
         _raise_for(capture.records)
+        self.tag_problems: tuple[str, ...] = ()  # the last render's, see tagging.py
 
     def render(self, html: str) -> tuple[bytes, int]:
         """PDF bytes and page count; any WeasyPrint warning is an error."""
@@ -286,4 +287,5 @@ class Renderer:
                 raise RenderError(str(exc)) from None
         _raise_for(capture.records)
         assert data is not None
+        self.tag_problems = tuple(tags.problems)  # the tags left as WeasyPrint wrote them
         return data, len(document.pages)

@@ -66,6 +66,7 @@ class Written:
     size: int
     skipped: bool = False
     fmt: str = "standard"
+    warnings: tuple[str, ...] = ()  # what was correct but not as finished as it should be
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class DocumentRenderer:
         write_atomic(job.target.with_suffix(".html"), html(standalone=True))
         write_atomic(job.target, data)
         return Written(job.target, job.language, job.handout, job.paper, pages, len(data),
-                       fmt=job.fmt)
+                       fmt=job.fmt, warnings=self.renderer.tag_problems)
 
     def _expected(self, job: Job, loaded: LoadedCatalog, language: cat.Language) -> Expected:
         """The safety text this document must show, as it prints it, and the numbers."""

@@ -154,3 +154,23 @@ def test_the_tag_fixer_changes_only_what_it_recognises(tamper: bool) -> None:
             0, ["the ParentTree does not list the page's marked content"])
     else:
         assert (fixer.artifacts, fixer.attached, fixer.figures, fixer.problems) == (1, 0, 0, [])
+
+
+def test_a_tag_fixer_fallback_is_a_build_warning(tmp_path: Path, project: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Correct pages, unfinished tags: the build publishes and says so once, loudly."""
+    from handouts.build import BuildOptions, build
+    from handouts.tagging import TagFixer
+
+    def unknown(self: TagFixer, document: Any, pdf: Any) -> None:
+        self.problems.append("a margin box's marked content is not where it was expected")
+
+    monkeypatch.setattr(TagFixer, "finisher", unknown)  # the forked workers inherit it
+    report = build(project, BuildOptions(out=tmp_path, languages=("es", "fr"),
+                                         handouts=(HANDOUT,), jobs=2))
+    assert report.ok and len(report.written) == 2
+    assert report.warnings == [
+        "the PDF tags were left as WeasyPrint wrote them (a margin box's marked content is"
+        " not where it was expected): screen readers may read page numbers amid the text;"
+        " the printed leaflets are correct. Report it with your WeasyPrint version"]
+    assert [p for p in problems(report.written[0].path) if ORPHAN in p] != []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import tomllib
 import unicodedata
@@ -47,10 +48,11 @@ class Clinic:
     def logo_url(self) -> str | None:
         return self.logo.as_uri() if self.logo else None
 
-    @property
+    @functools.cached_property
     def logo_data_uri(self) -> str | None:
         """The logo inside the page (``data:`` URI), for the HTML version, which must
-        open anywhere, offline; the file was checked when the clinic file was read."""
+        open anywhere, offline; the file was checked when the clinic file was read.
+        Encoded once per process, not once per document."""
         if not self.logo:
             return None
         kind = "image/svg+xml" if self.logo.suffix.lower() == ".svg" else "image/png"

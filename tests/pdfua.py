@@ -40,6 +40,8 @@ class Element:
     lang: str | None
     alt: str | None
     actual_text: str | None
+    page: int | None = None  # index
+    bbox: list[float] | None = None  # /A /BBox
     kids: list[Element] = field(default_factory=list)
     mcids: list[tuple[int, int]] = field(default_factory=list)  # (page index, MCID)
 
@@ -63,8 +65,11 @@ def _element(node: DictionaryObject, pages: dict[int, int], role_map: dict[str, 
     kind = role_map.get(kind, kind)
     if "/Pg" in node:
         page = pages[node.raw_get("/Pg").idnum]
+    attributes = _obj(node.get("/A"))
+    box = _obj(attributes.get("/BBox")) if isinstance(attributes, DictionaryObject) else None
     element = Element(kind, _text(node.get("/Lang")), _text(node.get("/Alt")),
-                      _text(node.get("/ActualText")))
+                      _text(node.get("/ActualText")), page,
+                      [float(v) for v in box] if box is not None else None)
     kids = _obj(node.get("/K"))
     for kid in kids if isinstance(kids, list) else [] if kids is None else [kids]:
         kid = _obj(kid)
@@ -87,6 +92,12 @@ def _pages(reader: PdfReader) -> dict[int, int]:
         assert page.indirect_reference is not None
         numbers[page.indirect_reference.idnum] = index
     return numbers
+
+
+def _tree(path: Path) -> Element:
+    """The structure tree's root, role map not applied."""
+    reader = PdfReader(path)
+    return _element(_obj(reader.root_object["/StructTreeRoot"]), _pages(reader), {})
 
 
 def _number_tree(node: Any) -> dict[int, Any]:
@@ -181,9 +192,7 @@ def _page_marks(page: Any, reader: PdfReader, index: int, found: list[str]) -> s
 
 def first_texts(path: Path, count: int) -> list[str]:
     """The text of the document element's first ``count`` children, in reading order."""
-    reader = PdfReader(path)
-    tree = _obj(reader.root_object["/StructTreeRoot"])
-    [document] = _element(tree, _pages(reader), {}).kids
+    [document] = _tree(path).kids
     chars = _texts(path)
     return [" ".join("".join(chars.get(m, "") for m in e.mcids) for e in kid.walk()
                      if e.mcids).strip() for kid in document.kids[:count]]
@@ -191,22 +200,8 @@ def first_texts(path: Path, count: int) -> list[str]:
 
 def figure_boxes(path: Path) -> list[tuple[int, list[float]]]:
     """(page index, /A /BBox) of every Figure element."""
-    reader = PdfReader(path)
-    pages = _pages(reader)
-    boxes = []
-    tree = _obj(reader.root_object["/StructTreeRoot"])
-    todo = [tree]
-    while todo:
-        node = _obj(todo.pop())
-        kids = _obj(node.get("/K"))
-        for kid in kids if isinstance(kids, list) else [] if kids is None else [kids]:
-            kid = _obj(kid)
-            if isinstance(kid, DictionaryObject) and "/S" in kid:
-                todo.append(kid)
-                if str(kid["/S"]) == "/Figure":
-                    box = _obj(_obj(kid["/A"])["/BBox"])
-                    boxes.append((pages[kid.raw_get("/Pg").idnum], [float(v) for v in box]))
-    return boxes
+    return [(e.page, e.bbox) for e in _tree(path).walk()
+            if e.kind == "Figure" and e.page is not None and e.bbox is not None]
 
 
 def _texts(path: Path) -> dict[tuple[int, int], str]:
@@ -225,11 +220,9 @@ def _texts(path: Path) -> dict[tuple[int, int], str]:
 
 def first_lang_texts(path: Path, lang: str) -> list[str]:
     """The text of each outermost structure element whose /Lang is ``lang``."""
-    reader = PdfReader(path)
-    tree = _obj(reader.root_object["/StructTreeRoot"])
     chars = _texts(path)
     found: list[str] = []
-    todo = [_element(tree, _pages(reader), {})]
+    todo = [_tree(path)]
     while todo:
         element = todo.pop(0)
         if element.lang == lang:
@@ -242,7 +235,4 @@ def first_lang_texts(path: Path, lang: str) -> list[str]:
 
 def languages(path: Path) -> set[str]:
     """Every /Lang on a structure element."""
-    reader = PdfReader(path)
-    tree = _obj(reader.root_object["/StructTreeRoot"])
-    pages = _pages(reader)
-    return {e.lang for e in _element(tree, pages, {}).walk() if e.lang}
+    return {e.lang for e in _tree(path).walk() if e.lang}

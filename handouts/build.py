@@ -319,10 +319,7 @@ def render_documents(settings: Settings, jobs: Sequence[Job], processes: int,
             report.failures.append(result)
         else:
             report.written.append(result)
-            for problem in result.warnings:
-                warning = (f"the PDF tags were left as WeasyPrint wrote them ({problem}):"
-                           " screen readers may read page numbers amid the text; the printed"
-                           " leaflets are correct. Report it with your WeasyPrint version")
+            for warning in result.warnings:
                 if warning not in report.warnings:
                     report.warnings.append(warning)
 
@@ -397,9 +394,11 @@ def build(project: Project, options: BuildOptions,
     jobs = plan_documents(options, plan, digests, report)
     todo = gate_documents(project, options, jobs, manifest, report, on_written)
     if todo:
-        from .fontsubset import surface_warning  # imports WeasyPrint: only when rendering
+        # These import WeasyPrint: only when rendering.
+        from . import fontsubset, textlayer
 
-        report.warnings += filter(None, [surface_warning()])
+        report.warnings += filter(None, [fontsubset.surface_warning(),
+                                         textlayer.surface_warning()])
         render_documents(Settings(project, plan.clinic), todo, options.jobs,
                          manifest, report, on_written)
     if options.gallery and options.out.is_dir():

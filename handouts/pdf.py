@@ -247,7 +247,7 @@ class Renderer:
     """Turns HTML into PDF. Make one per process: fonts and CSS are parsed once."""
 
     def __init__(self, templates_dir: Path, stylesheet: Path,
-                 allowed_files: Iterable[Path] = ()) -> None:
+                 allowed_files: Iterable[Path] = (), *, exact_text: bool = True) -> None:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -258,34 +258,61 @@ class Renderer:
             self.css: CSS = CSS(filename=str(stylesheet), font_config=self.font_config,
                                 url_fetcher=self.fetcher)
         _raise_for(capture.records)
-        self.tag_problems: tuple[str, ...] = ()  # the last render's, see tagging.py
+        self.exact_text = exact_text  # see textlayer.py
+        # The last render's fallbacks (tagging.py, textlayer.py): correct pages, but
+        # the build says what is missing.
+        self.problems: tuple[str, ...] = ()
 
     def render(self, html: str) -> tuple[bytes, int]:
         """PDF bytes and page count; any WeasyPrint warning is an error."""
         from weasyprint import HTML
         from weasyprint.urls import FatalURLFetchingError
 
-        from .fontsubset import compact_cid_fonts
         from .tagging import TagFixer, article_lang
+        from .textlayer import TextLayerError
 
         char = missing_glyph(printed_text(html))
         if char is not None:
             raise MissingGlyphError(f"no installed font has U+{ord(char):04X} ({char!r})",
                                     char=char)
         tags = TagFixer(article_lang=article_lang(html))
-        with _strict_weasyprint() as capture, compact_cid_fonts() as compact:
-            def finish(document: Any, pdf: Any) -> None:
-                compact(document, pdf)
-                tags.finisher(document, pdf)
-
+        problems = []
+        with _strict_weasyprint() as capture:
             try:
                 document = HTML(string=html, base_url=self.base_url,
                                 url_fetcher=self.fetcher).render(
                     stylesheets=[self.css], font_config=self.font_config)
-                data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish)
+                try:
+                    data = self._write(document, tags, exact_text=self.exact_text)
+                except TextLayerError as exc:  # the same pages, WeasyPrint's own text map
+                    problems.append(f"the exact text layer was left out ({exc}): screen"
+                                    " readers and copy and paste may get some words wrong;"
+                                    " the printed leaflets are correct. Report it with your"
+                                    " WeasyPrint version")
+                    tags = TagFixer(article_lang=tags.article_lang)
+                    document.fonts.clear()  # they hold the text layer's maps
+                    data = self._write(document, tags, exact_text=False)
             except FatalURLFetchingError as exc:
                 raise RenderError(str(exc)) from None
         _raise_for(capture.records)
-        assert data is not None
-        self.tag_problems = tuple(tags.problems)  # the tags left as WeasyPrint wrote them
+        self.problems = (*problems, *(
+            f"the PDF tags were left as WeasyPrint wrote them ({problem}): screen readers may"
+            " read page numbers amid the text; the printed leaflets are correct. Report it"
+            " with your WeasyPrint version" for problem in tags.problems))
         return data, len(document.pages)
+
+    @staticmethod
+    def _write(document: Any, tags: Any, *, exact_text: bool) -> bytes:
+        from .fontsubset import compact_cid_fonts
+        from .textlayer import exact_text_layer
+
+        # The text layer checks WeasyPrint's Font before compact_cid_fonts() wraps it.
+        with exact_text_layer(exact_text) as text_layer, compact_cid_fonts() as compact:
+            def finish(document: Any, pdf: Any) -> None:
+                compact(document, pdf)
+                text_layer(document, pdf)
+                tags.finisher(document, pdf)
+
+            data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish)
+        assert data is not None
+        return bytes(data)

@@ -43,6 +43,7 @@ _IN_KOREAN_WORD = re.compile(f"(?<=[{_HANGUL}])(?=\\w)|(?<=\\w)(?=[{_HANGUL}])")
 _MARKUP = re.compile(r"(<[^>]*>)")
 _BODY = re.compile(r"<body\b[^>]*>")
 WORD_JOINER = "\u2060"
+NBSP = "\u00a0"
 
 
 FORMATS = ("standard", "large-print", "bilingual")
@@ -196,9 +197,12 @@ def native_digits(text: str, locale: Locale) -> str:
 def _ltr(value: str) -> Markup:
     """Keep phone numbers and web addresses left-to-right inside RTL text.
 
-    Unicode isolates (LRI…PDI), because WeasyPrint ignores ``unicode-bidi``.
+    Unicode isolates (LRI…PDI), because WeasyPrint ignores ``unicode-bidi``. No-break
+    spaces, because a PDF reader sees no isolates: PDFium (Chrome's viewer) reads
+    "+1 555 0100" in right-to-left text as "0100 555 +1", while a no-break space is a
+    common separator in the bidi algorithm, which keeps the digit groups one run.
     """
-    return Markup('<span class="nowrap">%s</span>') % f"\u2066{value}\u2069"
+    return Markup('<span class="nowrap">%s</span>') % f"\u2066{value.replace(' ', NBSP)}\u2069"
 
 
 def join_korean_words(html: str) -> str:

@@ -153,7 +153,7 @@ class DocumentRenderer:
         write_atomic(job.target.with_suffix(".html"), html(standalone=True))
         write_atomic(job.target, data)
         return Written(job.target, job.language, job.handout, job.paper, pages, len(data),
-                       fmt=job.fmt, warnings=self.renderer.tag_problems)
+                       fmt=job.fmt, warnings=self.renderer.problems)
 
     def _expected(self, job: Job, loaded: LoadedCatalog, language: cat.Language) -> Expected:
         """The safety text this document must show, as it prints it, and the numbers."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdfread import DOCUMENT_SHARE, fonts, lang, metadata, page_sizes_mm, shows, squash, text
+from pdfread import fonts, lang, metadata, page_sizes_mm, shows, squash, text
 from texts import FAMILY, leaflet
 
 from handouts.build import BuildReport
@@ -75,9 +75,6 @@ def test_every_message_is_in_the_pdf(built: tuple[Path, BuildReport], project: P
     body = squash(text(pdf(built[0], code, "a4", handout)))
     shown = [m for m in loaded.messages() if m.id not in CONDITIONAL | METADATA_ONLY
              and not (code == SOURCE_LANGUAGE and str(m.id).startswith("Translation "))]
-    if code in DOCUMENT_SHARE:
-        assert shows(body, [str(m.string) for m in shown], loaded.language)
-        return
     missing = [m.id for m in shown if not shows(body, [str(m.string)], loaded.language)]
     assert missing == []
 
@@ -119,7 +116,7 @@ def test_unreviewed_translation_says_so(built: tuple[Path, BuildReport], project
 def test_clinic_numbers_in_help_box(built: tuple[Path, BuildReport], handout: str) -> None:
     body = text(pdf(built[0], "en", "a4", handout))
     assert "Emergency: 911" in body
-    assert "Your clinic: +1 555 0100" in body
+    assert "Your clinic: +1\u00a0555\u00a00100" in body  # no-break spaces: see render._ltr
     assert "local emergency number" not in body
 
 

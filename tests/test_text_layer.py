@@ -1,0 +1,147 @@
+"""The text layer: printed words come back exactly (handouts/textlayer.py).
+
+What screen readers, copy and paste, search and translation apps get is measured as
+tests/wordshare.py says, per PDF, with both poppler's pdftotext and PDFium.
+
+Checked to fail (by hand, 3 December 2026): with ``Renderer(exact_text=False)`` in
+handouts/workers.py, ``test_printed_words_come_back_exactly`` fails for Hindi (64 %),
+Persian (87 %), Arabic (92 %) and Urdu in Nastaliq (12 %) with both extractors.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import CLINIC, FORMATS_LANGS, HANDOUT, ROOT
+from pdfread import notdef_glyphs
+from PIL import Image, ImageChops
+from wordshare import EXTRACTORS, share
+
+from handouts.build import BuildOptions, BuildReport, build
+from handouts.catalog import shipped_languages
+from handouts.output import output_path
+from handouts.project import Project
+
+NASTALIQ = "ur-nastaliq"
+EXACT = 0.995
+# poppler orders the words of a right-to-left line that holds Latin words or digits
+# by its own rules, and reads every line of a page in the page's majority direction
+# (a bilingual page is mostly English): it moves the space or colon beside a number
+# (Arabic "Emergency: 911" comes out as "Emergency911 :") and swaps words. ActualText does not
+# change that (tried on each left-to-right run of such lines), and poppler and PDFium
+# reverse right-to-left ActualText differently. The lowest share per PDF, measured in
+# every format on both papers with the test clinic's numbers, rounded down:
+POPPLER_RTL = {"ar": 0.95, "fa": 0.97, "ur": 0.97, NASTALIQ: 0.98}
+STOCK_LANGS = ("hi", "ar", "fa", "zh_CN")  # the scripts whose drawing the copy changes
+LANGUAGES = {"hi": "ltr", "ar": "rtl", "fa": "rtl", "zh_CN": "ltr"}
+
+
+def _pdfs(label: str, built: Path, formats: Path, nastaliq: Path) -> list[Path]:
+    if label == NASTALIQ:
+        return sorted((nastaliq / "ur").glob("*.pdf"))
+    code = label
+    found = sorted((built / code).glob("*.pdf"))
+    if code in FORMATS_LANGS:
+        found += [p for p in sorted((formats / code).glob("*.pdf")) if p.stem.endswith(
+            ("-large-print", "-bilingual"))]
+    return found
+
+
+@pytest.mark.parametrize("extractor", EXTRACTORS)
+@pytest.mark.parametrize("label", [*shipped_languages(ROOT / "locales"), NASTALIQ])
+def test_printed_words_come_back_exactly(
+        built: tuple[Path, BuildReport], formats: tuple[Path, BuildReport],
+        nastaliq: tuple[Path, BuildReport], label: str, extractor: str) -> None:
+    floor = POPPLER_RTL.get(label, EXACT) if extractor == "pdftotext" else EXACT
+    pdfs = _pdfs(label, built[0], formats[0], nastaliq[0])
+    assert len(pdfs) >= 4
+    shares = {}
+    for pdf in pdfs:
+        hits, total, misses = share(pdf, pdf.with_suffix(".html").read_text(), extractor)
+        assert total > 300, pdf
+        shares[pdf.name] = (round(hits / total, 4), misses[:6])
+    assert {name: s for name, s in shares.items() if s[0] < floor} == {}
+
+
+def _raster(pdf: Path, out: Path) -> list[Image.Image]:
+    subprocess.run(["pdftoppm", "-r", "110", "-png", str(pdf), str(out)], check=True)
+    return [Image.open(page).convert("RGB") for page in sorted(out.parent.glob(
+        f"{out.name}-*.png"))]
+
+
+@pytest.fixture(scope="module")
+def stock(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+    """Four scripts drawn by WeasyPrint's own code, as when its surface has changed."""
+    from handouts import textlayer
+
+    out = tmp_path_factory.mktemp("stock")
+    with pytest.MonkeyPatch.context() as patch:  # the forked workers inherit it
+        patch.setattr(textlayer, "surface_problems",
+                      lambda: ("weasyprint.draw.text.draw_first_line has changed",))
+        warning = textlayer.surface_warning()
+        report = build(Project(ROOT), BuildOptions(
+            out=out, languages=STOCK_LANGS, handouts=(HANDOUT,), clinic=CLINIC, jobs=2,
+            gallery=False))
+    assert report.ok, report.failures
+    assert report.warnings == [warning]
+    return out, report
+
+
+def test_a_changed_weasyprint_keeps_its_own_text_layer_and_says_so(
+        stock: tuple[Path, BuildReport]) -> None:
+    assert stock[1].warnings == [
+        "WeasyPrint's text drawing differs from the tested version"
+        " (weasyprint.draw.text.draw_first_line has changed): PDFs keep WeasyPrint's own"
+        " text layer, so screen readers and copy and paste get some Hindi, Arabic-script"
+        " and Urdu words wrong"]
+    # Also the reason for the copy: when this fails, a WeasyPrint release maps glyphs
+    # to text exactly, and handouts/textlayer.py can go.
+    pdf = output_path(stock[0], "hi", HANDOUT, "a4")
+    hits, total, _ = share(pdf, pdf.with_suffix(".html").read_text(), "pdfium")
+    assert hits / total < 0.75
+
+
+@pytest.mark.parametrize("code", STOCK_LANGS)
+def test_the_printed_page_is_the_same(built: tuple[Path, BuildReport],
+                                      stock: tuple[Path, BuildReport], code: str,
+                                      tmp_path: Path) -> None:
+    """Rasterised by poppler at 110 dpi. Right-to-left marks are drawn after their line
+    (PDFium otherwise splits the word at them), so where a mark overlaps the next
+    letter the two are blended in the other order: at most 1 colour level of 255, on a
+    few pixels of page 1."""
+    exact = _raster(output_path(built[0], code, HANDOUT, "a4"), tmp_path / "exact")
+    drawn = _raster(output_path(stock[0], code, HANDOUT, "a4"), tmp_path / "stock")
+    assert len(exact) == len(drawn) >= 2
+    for before, after in zip(drawn, exact, strict=True):
+        red, green, blue = ImageChops.difference(before, after).split()
+        difference = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+        if LANGUAGES[code] == "rtl":
+            levels = difference.histogram()
+            assert sum(levels[2:]) == 0 and levels[1] <= 20
+        else:
+            assert difference.getbbox() is None
+
+
+def test_an_unexpected_pdf_shape_leaves_the_text_layer_out_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from handouts import textlayer
+
+    def unexpected(state: object, pdf: object) -> None:
+        raise textlayer.TextLayerError("NotoSansDevanagari has its own CIDToGIDMap")
+
+    monkeypatch.setattr(textlayer, "_finish", unexpected)  # the forked workers inherit it
+    report = build(Project(ROOT), BuildOptions(out=tmp_path, languages=("hi",),
+                                               handouts=(HANDOUT,), papers=("a4", "letter"),
+                                               jobs=2, gallery=False))
+    assert report.ok and len(report.written) == 2
+    assert report.warnings == [
+        "the exact text layer was left out (NotoSansDevanagari has its own CIDToGIDMap):"
+        " screen readers and copy and paste may get some words wrong; the printed leaflets"
+        " are correct. Report it with your WeasyPrint version"]
+    for written in report.written:
+        assert notdef_glyphs(written.path) == []
+        hits, total, _ = share(written.path, written.path.with_suffix(".html").read_text(),
+                               "pdftotext")
+        assert hits / total < 0.75  # WeasyPrint's own map, consistently

@@ -20,6 +20,7 @@ from . import __version__
 from . import catalog as cat
 from .build import BuildOptions, BuildReport, Written, build
 from .check import ERROR, check_languages
+from .desk import DEFAULT_HOST, DEFAULT_PORT, DeskOptions, is_loopback, read_token, serve
 from .domains import GALLERY, domains, handout_names
 from .errors import HandoutError, TemplateError
 from .gate import FAILED, PUBLISH, as_row, matrix, sign_off
@@ -442,6 +443,50 @@ def _shown(path: Path) -> str:
 def _resolve(project: Project, languages: tuple[str, ...]) -> list[str]:
     shipped = cat.shipped_languages(project.locales_dir)
     return [cat.resolve_language(c, shipped) for c in languages] or shipped
+
+
+@cli.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="Address to listen on. Any address but this machine's own (127.0.0.1,"
+                   " ::1, localhost) needs --token-file.")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="The build output it serves leaflets from.")
+@click.option("--clinic", type=click.Path(dir_okay=False, path_type=Path),
+              help="Clinic settings file (TOML), as for build; its paper is the default.")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File holding the access code staff sign in with (16 characters or more).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Warm render processes for personalised leaflets.")
+@click.option("--queue", type=click.IntRange(0, 1000), default=8, show_default=True,
+              help="Requests that may wait for a worker; more are answered 503.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Print drafts of unfinished translations, as build --allow-incomplete.")
+@pass_project
+def serve_command(project: Project, host: str, port: int, out: Path, clinic: Path | None,
+                  token_file: Path | None, workers: int, queue: int,
+                  allow_incomplete: bool) -> None:
+    """Run the print desk: a web page where staff find, personalise and print leaflets."""
+    if not is_loopback(host) and token_file is None:
+        raise click.UsageError(f"--host {host} opens the print desk to the network; give an"
+                               " access code with --token-file FILE (or keep the default,"
+                               f" {DEFAULT_HOST})")
+    try:
+        check_system()
+        token = read_token(token_file) if token_file else None
+        options = DeskOptions(out=out.absolute(), clinic=clinic, token=token, workers=workers,
+                              queue=queue, allow_incomplete=allow_incomplete)
+
+        def ready(server: Any) -> None:
+            shown = f"[{host}]" if ":" in host else host
+            click.echo(f"Print desk: http://{shown}:{server.effective_port}/  (Ctrl+C stops it)")
+
+        serve(project, options, host, port, on_ready=ready)
+    except HandoutError as exc:
+        raise _Fail(exc) from None
+    except OSError as exc:
+        raise _Fail(HandoutError(f"cannot listen on {host}:{port}: {exc.strerror}; choose"
+                                 " another --port")) from None
 
 
 @cli.command("new-project")

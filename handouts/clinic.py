@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from .errors import ClinicError
 
 MAX_LENGTH = {"name": 120, "address": 200, "phone": 40, "emergency": 40, "website": 120,
-              "logo": 500, "urdu_style": 20}
+              "logo": 500, "urdu_style": 20, "paper": 10}
 URDU_STYLES = ("naskh", "nastaliq")
+PAPER_NAMES = ("a4", "letter")  # render.PAPERS' keys (tests/test_clinic.py checks)
 REQUIRED = ("name",)
 QR_QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 LOGO_TYPES = {".png": b"\x89PNG\r\n\x1a\n", ".svg": None}
@@ -43,6 +44,7 @@ class Clinic:
     website: str | None = None
     logo: Path | None = None
     urdu_style: str = URDU_STYLES[0]
+    paper: str | None = None  # the print desk's default paper
 
     @property
     def logo_url(self) -> str | None:
@@ -116,10 +118,9 @@ def load_clinic(path: Path) -> Clinic:
         if len(value) > limit:
             raise ClinicError(f'"{key}" is {len(value)} characters long; the limit is {limit}',
                               path=path)
-        refused = [c for c in value if unicodedata.category(c) in _REFUSED
-                   and not (c in _JOINERS and key in ("name", "address"))]
+        refused = refused_character(value, joiners=key in ("name", "address"))
         if refused:
-            raise ClinicError(f'"{key}" contains U+{ord(refused[0]):04X}, a control, line break'
+            raise ClinicError(f'"{key}" contains U+{ord(refused):04X}, a control, line break'
                               " or invisible formatting character that can reorder or hide"
                               " text on paper; retype it", path=path)
         if key in ("phone", "emergency") and not _PHONE.match(value):
@@ -129,6 +130,11 @@ def load_clinic(path: Path) -> Clinic:
 
     if "website" in values:
         _check_website(path, values["website"])
+    if "paper" in values:
+        if values["paper"].lower() not in PAPER_NAMES:
+            raise ClinicError(f'"paper" must be one of {", ".join(PAPER_NAMES)}, not'
+                              f' {values["paper"]!r}', path=path)
+        values["paper"] = values["paper"].lower()
     if "urdu_style" in values:
         if values["urdu_style"].lower() not in URDU_STYLES:
             raise ClinicError(f'"urdu_style" must be "naskh" or "nastaliq", not'
@@ -136,6 +142,13 @@ def load_clinic(path: Path) -> Clinic:
         values["urdu_style"] = values["urdu_style"].lower()
     logo = _check_logo(path, values.pop("logo")) if "logo" in values else None
     return Clinic(logo=logo, **values)
+
+
+def refused_character(value: str, *, joiners: bool = False) -> str | None:
+    """The first control, line break or invisible formatting character in ``value``
+    (each can reorder, split or hide text on paper); ZWNJ and ZWJ pass if ``joiners``."""
+    return next((c for c in value if unicodedata.category(c) in _REFUSED
+                 and not (joiners and c in _JOINERS)), None)
 
 
 def _check_website(clinic_file: Path, url: str) -> None:

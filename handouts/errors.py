@@ -83,3 +83,11 @@ def _restore(cls: type[HandoutError], state: dict[str, object]) -> HandoutError:
     error.__dict__.update(state)
     Exception.__init__(error, str(error))
     return error
+
+
+class PersonalError(HandoutError):
+    """What the print desk's staff typed for one patient cannot be printed as it is."""
+
+
+class DeskError(HandoutError):
+    """The print desk cannot start, or cannot serve a request."""

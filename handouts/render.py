@@ -20,12 +20,14 @@ import jinja2
 import nh3
 from babel import Locale, localedata
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_time
 from markupsafe import Markup, escape
 
 from .catalog import PADDED_PLACEHOLDER, Language, LoadedCatalog, excerpt
 from .clinic import Clinic
 from .domains import HANDOUTS_FOLDER
 from .errors import HandoutError, RenderError, TemplateError
+from .personal import Personal
 
 STYLESHEET = "print.css"
 AUTHOR = "Multilingual patient handouts"
@@ -231,7 +233,13 @@ def printed_message(catalog: LoadedCatalog | None, msgid: str,
 def english_title(env: jinja2.Environment, handout: str) -> str:
     """A handout's title in English (its ``title`` block), e.g. for the gallery; its
     name when the template cannot say (the build reports why)."""
-    text = Gettext(None)
+    return handout_title(env, handout, None)
+
+
+def handout_title(env: jinja2.Environment, handout: str, catalog: LoadedCatalog | None
+                  ) -> str:
+    """A handout's title (its ``title`` block) in ``catalog``'s language."""
+    text = Gettext(catalog)
     try:
         template = env.get_template(f"{HANDOUTS_FOLDER}/{handout}.html")
         context = template.new_context({"gettext": text.gettext, "ngettext": text.ngettext,
@@ -253,12 +261,14 @@ def render_html(
     english_for: frozenset[str] = frozenset(),
     stylesheet: str | None = None,
     fmt: str = "standard",
+    personal: Personal | None = None,
 ) -> str:
     """Render one handout for one language and paper size to an HTML string.
 
     ``english_for``: msgids shown in English because their translation is broken.
     ``stylesheet``: given for the accessible HTML version beside the PDF, which carries
     it (and the logo) inside, so that the page opens anywhere, offline.
+    ``personal``: the print desk's box for one patient, on page 1.
     """
     text = Gettext(catalog, english_for)
 
@@ -267,6 +277,17 @@ def render_html(
         locale = ENGLISH if text.english else language.locale
         date = dt.date.fromisoformat(value) if isinstance(value, str) else value
         formatted = babel_format_date(date, format=date_format(locale), locale=locale)
+        return Markup('<span class="nowrap">%s</span>') % native_digits(formatted, locale)
+
+    def format_datetime(value: dt.datetime) -> Markup:
+        """A localized date and time (Friday, 4 December 2026, 14:30) on one line."""
+        locale = language.locale
+        long = date_format(locale) == "long"
+        date = babel_format_date(value, format="full" if long else "short", locale=locale)
+        time = format_time(value, format="short", locale=locale)
+        # CLDR's way of joining them ("{1} 'at' {0}"), as Babel's format_datetime does.
+        pattern = locale.datetime_formats["long" if long else "short"].replace("'", "")
+        formatted = pattern.format(time, date)
         return Markup('<span class="nowrap">%s</span>') % native_digits(formatted, locale)
 
     def speak(english: bool) -> str:
@@ -299,6 +320,8 @@ def render_html(
         "ngettext": text.ngettext,
         "pgettext": text.pgettext,
         "format_date": format_date,
+        "format_datetime": format_datetime,
+        "personal": personal or None,
         "ltr": _ltr,
         "isolate": _isolate,
         "css_content": lambda label: css_content(label, language),

@@ -14,10 +14,10 @@ import multiprocessing
 import queue
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import catalog as cat
 from .catalog import LoadedCatalog, excerpt
@@ -27,11 +27,13 @@ from .errors import HandoutError, MissingGlyphError, RenderError
 from .gate import PUBLISH, Decision, leaflet_text
 from .output import write_atomic
 from .pdf import Renderer
+from .personal import Personal
 from .project import Project
 from .pseudo import PSEUDO, pseudo_catalog
 from .render import PAPERS, make_environment, printed_message, render_html
 from .verify import CONTACTS, HELP_BOX, Expected, safety_problems
 
+_T = TypeVar("_T")
 # Pages per format: the standard leaflet is two sides of one sheet.
 PAGE_BUDGET = {"standard": 2, "bilingual": 4, "large-print": 6}
 RECYCLE_AFTER = 20  # documents per worker process, to cap memory growth
@@ -52,6 +54,7 @@ class Job:
     gate: Decision
     digest: str
     target: Path
+    personal: Personal | None = None  # the print desk's, rendered in memory only
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,33 @@ class DocumentRenderer:
                                f" {job.target.name}: {exc}; please report it",
                                language=job.language)
 
+    def make(self, job: Job) -> tuple[bytes, int] | HandoutError:
+        """Render and check one document in memory (the print desk's); nothing is
+        written. Its problems are returned, not raised."""
+        try:
+            data, pages, _html = self._make(job, self.text(job.language, job.handout))
+        except HandoutError as exc:
+            exc.language = exc.language or job.language
+            return exc
+        except MemoryError:
+            raise
+        except Exception as exc:
+            return RenderError(f"unexpected {type(exc).__name__} while rendering"
+                               f" {job.target.name}; please report it", language=job.language)
+        return data, pages
+
     def _render(self, job: Job, loaded: LoadedCatalog) -> Written:
+        data, pages, html = self._make(job, loaded)
+        # The accessible version first: a PDF is never listed without it.
+        write_atomic(job.target.with_suffix(".html"), html(True))
+        write_atomic(job.target, data)
+        return Written(job.target, job.language, job.handout, job.paper, pages, len(data),
+                       fmt=job.fmt, warnings=self.renderer.problems)
+
+    def _make(self, job: Job, loaded: LoadedCatalog
+              ) -> tuple[bytes, int, Callable[[bool], str]]:
+        """The PDF, its page count, and the HTML it was made from (standalone or not),
+        after the page budget and the safety checks."""
         language, paper = loaded.language, PAPERS[job.paper]
         if job.gate.status != PUBLISH and language.review is not None:
             language = replace(language, review=cat.Review(False))  # a draft is not reviewed
@@ -128,7 +157,7 @@ class DocumentRenderer:
                                clinic=self.clinic, incomplete=job.gate.incomplete,
                                english_for=job.gate.english_for,
                                stylesheet=self.stylesheet if standalone else None,
-                               fmt=job.fmt)
+                               fmt=job.fmt, personal=job.personal)
 
         try:
             data, pages = self.renderer.render(html())
@@ -140,6 +169,11 @@ class DocumentRenderer:
                                     path=loaded.path_of(message) if message else loaded.path,
                                     line=message.lineno if message else None,
                                     language=language.code) from None
+        if pages > PAGE_BUDGET[job.fmt] and job.personal:
+            raise RenderError(f"with the personal details, {job.handout} ({job.fmt},"
+                              f" {job.paper}) is {pages} pages; the limit is"
+                              f" {PAGE_BUDGET[job.fmt]}. Shorten the note, or choose large print",
+                              language=language.code)
         if pages > PAGE_BUDGET[job.fmt]:
             raise RenderError(f"{job.handout} ({job.fmt}, {job.paper}) is {pages} pages; the"
                               f" limit is {PAGE_BUDGET[job.fmt]}. Shorten the translation",
@@ -149,11 +183,7 @@ class DocumentRenderer:
             raise RenderError(f"not published: {problems[0]} ({job.handout}, {job.fmt},"
                               f" {job.paper}); check the translation of the \"Get help now\""
                               " box", path=loaded.path, language=language.code)
-        # The accessible version first: a PDF is never listed without it.
-        write_atomic(job.target.with_suffix(".html"), html(standalone=True))
-        write_atomic(job.target, data)
-        return Written(job.target, job.language, job.handout, job.paper, pages, len(data),
-                       fmt=job.fmt, warnings=self.renderer.problems)
+        return data, pages, html
 
     def _expected(self, job: Job, loaded: LoadedCatalog, language: cat.Language) -> Expected:
         """The safety text this document must show, as it prints it, and the numbers."""
@@ -223,26 +253,44 @@ def _alarm(signum: int, frame: object) -> None:
 
 def _work(index: int, job: Job) -> tuple[int, Written | HandoutError]:
     _started[index] = time.monotonic()
+    return index, _limited(job, lambda renderer: renderer.run(job))
+
+
+def make_in_worker(job: Job) -> tuple[bytes, int] | HandoutError:
+    """The print desk's worker function: one document in memory, under the limits."""
+    return _limited(job, lambda renderer: renderer.make(job))
+
+
+def _limited(job: Job, run: Callable[[DocumentRenderer], _T]) -> _T | HandoutError:
+    """``run`` on this worker's renderer, under the time and memory limits."""
     if not isinstance(_renderer, DocumentRenderer):
         assert _renderer is not None
         failed = copy.copy(_renderer)
         failed.language = failed.language or job.language
-        return index, failed
+        return failed
     signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(RENDER_SECONDS)
     try:
-        return index, _renderer.run(job)
+        return run(_renderer)
     except _TooSlow:
-        return index, RenderError(f"{job.target.name} took more than {RENDER_SECONDS} s to"
-                                  " lay out; not published. Shorten the translation or"
-                                  " simplify the logo", language=job.language)
+        return RenderError(f"{job.target.name} took more than {RENDER_SECONDS} s to lay out;"
+                           " not published. Shorten the translation or simplify the logo",
+                           language=job.language)
     except MemoryError:
-        return index, RenderError(f"{job.target.name} needed more than"
-                                  f" {RENDER_MEMORY // 2**20} MB of memory; not published."
-                                  " Shorten the translation or simplify the logo",
-                                  language=job.language)
+        return RenderError(f"{job.target.name} needed more than"
+                           f" {RENDER_MEMORY // 2**20} MB of memory; not published. Shorten"
+                           " the translation or simplify the logo", language=job.language)
     finally:
         signal.alarm(0)
+
+
+def start_desk_worker(settings: Settings) -> None:
+    """The print desk's pool initializer: a renderer with its fonts and CSS loaded, and
+    WeasyPrint warmed by one small page, so that the first patient does not wait."""
+    _start_worker(settings, None)
+    if isinstance(_renderer, DocumentRenderer):
+        _renderer.renderer.render('<html lang="en"><head><title>warm</title></head>'
+                                  "<body><p>Ready.</p></body></html>")
 
 
 def _lost(results: queue.SimpleQueue[tuple[int, Written | HandoutError]], index: int,

@@ -31,7 +31,7 @@ def test_example_and_fixture_load() -> None:
 @pytest.mark.parametrize(("body", "message"), [
     ('phone = "1"\n', 'missing key "name" (for example: name = "…")'),
     ('name = "A"\nfax = "1"\n', "unknown key 'fax'; allowed keys: name, address, phone,"
-                                " emergency, website, logo, urdu_style"),
+                                " emergency, website, logo, urdu_style, paper"),
     ('name = "A"\nurdu_style = "Fancy"\n', '"urdu_style" must be "naskh" or "nastaliq", not'
                                           " 'Fancy'"),
     ("name = 42\n", '"name" must be text in quotes, not int'),

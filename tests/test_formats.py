@@ -22,7 +22,10 @@ PAGE_LABEL = "Page %(page)s of %(pages)s"
 HIDDEN = {"Incomplete translation: some text is shown in English.",
           "Translation reviewed by %(name)s on %(date)s.",
           "Call your local emergency number, or go to the nearest emergency department.",
-          "Treatment and recovery at home after Stockholm syndrome: a patient leaflet."}
+          "Treatment and recovery at home after Stockholm syndrome: a patient leaflet.",
+          # The print desk's box for one patient (tests/test_desk.py).
+          "For you, from your clinic", "Patient's name", "Clinician", "Next appointment",
+          "Note"}
 
 
 def test_all_formats_build(formats: tuple[Path, BuildReport]) -> None:

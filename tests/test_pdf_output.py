@@ -24,6 +24,8 @@ CONDITIONAL = {
     "Incomplete translation: some text is shown in English.",
     "Translation reviewed by %(name)s on %(date)s.",
     "Call your local emergency number, or go to the nearest emergency department.",
+    # The print desk's box for one patient (tests/test_desk.py).
+    "For you, from your clinic", "Patient's name", "Clinician", "Next appointment", "Note",
 }
 TITLE = {HANDOUT: "How Stockholm syndrome is treated",
          FAMILY: "Helping someone recover: for family and friends"}

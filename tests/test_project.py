@@ -107,7 +107,7 @@ def test_current_folder_is_used_without_project_option(
     result = runner.invoke(cli, ["languages"])
     assert (result.exit_code, result.stdout) == (0, (
         "language  name     direction  example\n"
-        "en        English  ltr        published 28/28, source\n"))
+        "en        English  ltr        published 33/33, source\n"))
 
 
 # new-project
@@ -137,7 +137,7 @@ def test_new_project_pot_files_are_what_extract_writes(tmp_path: Path) -> None:
     folder, runner = new(tmp_path)
     result = runner.invoke(cli, ["--project", str(folder), "extract"])
     assert (result.exit_code, result.stdout) == (0, (
-        f"{folder}/locales/common.pot: 16 messages (unchanged).\n"
+        f"{folder}/locales/common.pot: 21 messages (unchanged).\n"
         f"{folder}/locales/example.pot: 12 messages (unchanged).\n"
         f"{folder}/locales/gallery.pot: 24 messages (unchanged).\n"))
     result = runner.invoke(cli, ["--project", str(folder), "update", "--check"])
@@ -252,7 +252,7 @@ def test_wheel_in_a_fresh_venv_runs_new_project_and_build(tmp_path: Path) -> Non
     assert (folder / "output" / "index.html").is_file()
     languages = run(handouts, "languages", cwd=folder)
     assert languages.stdout.splitlines()[1] == (
-        "en        English  ltr        published 28/28, source")
+        "en        English  ltr        published 33/33, source")
 
 
 # docs/CLI.md

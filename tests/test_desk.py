@@ -1,0 +1,298 @@
+"""The print desk (handouts/desk.py) through Flask's test client, with real workers.
+
+Its leaflets are rendered by forked worker processes with the build's code and read
+back with PDFium. Checked to fail (by hand, 3 December 2026): with the CSRF check
+in ``_Desk.check_csrf`` returning early, ``test_personal_render_needs_the_form_token``
+fails; with ``authorised`` always True, ``test_a_token_guards_every_request`` fails;
+with the gate's decision ignored in ``_Desk.personal``,
+``test_a_refused_leaflet_is_refused_on_the_page_with_the_reason`` fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import CLINIC, DATA, HANDOUT, ROOT
+from pdfread import notdef_glyphs, text
+
+from handouts.build import BuildReport
+from handouts.cli import cli
+from handouts.desk import CSP, DeskOptions, Library, create_app
+from handouts.output import output_path
+from handouts.project import Project
+
+NO_FONT = "\U0001f9ff"  # an emoji no installed font draws (pdf.missing_glyph says so)
+
+
+@pytest.fixture(scope="module")
+def desk(built: tuple[Path, BuildReport]) -> Iterator[Any]:
+    """The desk over the built fixture's output, with its clinic file."""
+    app = create_app(Project(ROOT), DeskOptions(out=built[0], clinic=CLINIC, workers=2,
+                                                queue=4))
+    yield app
+    app.extensions["desk"].close()
+
+
+def form(client: Any, path: str = f"/leaflet/ar/{HANDOUT}") -> dict[str, str]:
+    """The personal form's hidden fields, as the page gives them (the CSRF token too)."""
+    page = client.get(path).get_data(as_text=True)
+    hidden = re.findall(r'<input type="hidden" name="([a-z]+)" value="([^"]*)">', page)
+    return dict(hidden)
+
+
+def test_search_finds_a_language_by_english_name_native_name_and_code(desk: Any) -> None:
+    client = desk.test_client()
+    for query in ("Arabic", "العربية", "ar", "ARABIC"):
+        page = client.get("/", query_string={"q": query}).get_data(as_text=True)
+        found = page.split('id="found-languages"')[1].split("</section>")[0]
+        assert f'href="/leaflet/ar/{HANDOUT}"' in found, query
+        assert "/leaflet/es/" not in found
+    page = client.get("/", query_string={"q": "espanol"}).get_data(as_text=True)
+    assert f'href="/leaflet/es/{HANDOUT}"' in page.split('id="found-leaflets"')[0]
+
+
+def test_search_finds_a_handout_by_its_title_in_english_or_the_patients_language(
+        desk: Any) -> None:
+    client = desk.test_client()
+    page = client.get("/", query_string={"q": "stockholm syndrome is treated"}).get_data(
+        as_text=True)
+    leaflets = page.split('id="found-leaflets"')[1]
+    assert f'href="/leaflet/en/{HANDOUT}"' in leaflets
+    page = client.get("/", query_string={"q": "síndrome de Estocolmo"}).get_data(as_text=True)
+    leaflets = page.split('id="found-leaflets"')[1].split("</section>")[0]
+    assert f'href="/leaflet/es/{HANDOUT}"' in leaflets and "/leaflet/en/" not in leaflets
+
+
+def test_every_shipped_language_and_status_is_listed(desk: Any) -> None:
+    page = desk.test_client().get("/").get_data(as_text=True)
+    table = page.split("<tbody>")[1]
+    library = desk.extensions["desk"].library
+    assert table.count("<tr>") == len(library.languages()) == 16
+    assert table.count(">published</a>") == 16 * len(library.handouts())
+
+
+def test_the_paper_defaults_to_the_clinic_files(built: tuple[Path, BuildReport]) -> None:
+    app = create_app(Project(ROOT), DeskOptions(out=built[0], clinic=DATA / "clinic" /
+                                                "letter.toml", workers=1, queue=0))
+    try:
+        page = app.test_client().get(f"/leaflet/es/{HANDOUT}").get_data(as_text=True)
+    finally:
+        app.extensions["desk"].close()
+    assert '<option value="letter" selected>' in page
+    assert '<input type="hidden" name="paper" value="letter">' in page
+
+
+def test_a_leaflet_without_personal_details_comes_from_the_build_output(
+        desk: Any, built: tuple[Path, BuildReport]) -> None:
+    response = desk.test_client().get(f"/pdf/es/{HANDOUT}",
+                                      query_string={"paper": "a4", "format": "standard"})
+    assert response.status_code == 200
+    assert response.data == output_path(built[0], "es", HANDOUT, "a4").read_bytes()
+    assert response.headers["Content-Disposition"] == (
+        f'inline; filename="{HANDOUT}-a4.pdf"')
+
+
+def test_an_unbuilt_leaflet_is_rendered_once_then_cached(desk: Any) -> None:
+    client = desk.test_client()
+    documents = desk.extensions["desk"].documents
+    query = {"paper": "a4", "format": "large-print", "download": "1"}
+    first = client.get(f"/pdf/fr/{HANDOUT}", query_string=query)
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    assert first.headers["Content-Disposition"] == (
+        f'attachment; filename="{HANDOUT}-a4-large-print.pdf"')
+    cached = set(documents.cache)
+    assert len(cached) >= 1
+    assert client.get(f"/pdf/fr/{HANDOUT}", query_string=query).data == first.data
+    assert set(documents.cache) == cached
+
+
+def test_personal_details_print_in_the_box_on_page_1(desk: Any, tmp_path: Path) -> None:
+    client = desk.test_client()
+    fields = form(client) | {"name": "ليلى حسن", "clinician": "Dr Amal Haddad",
+                             "appointment": "2026-12-18T09:30",
+                             "note": "احضري قائمة أدويتك.\nLine two <b>not bold</b>",
+                             "action": "print"}
+    response = client.post(f"/personal/ar/{HANDOUT}", data=fields)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"].startswith("inline;")
+    pdf = tmp_path / "personal.pdf"
+    pdf.write_bytes(response.data)
+    page_1 = text(pdf).split("\n")
+    body = " ".join(page_1)
+    for value in ("ليلى حسن", "Dr Amal Haddad", "احضري قائمة أدويتك", "<b>not bold</b>",
+                  "الموعد القادم", "18 ديسمبر", "2026", "9:30"):
+        assert value in body, value
+    assert notdef_glyphs(pdf) == []
+
+
+def test_preview_shows_page_1_inline_and_stores_nothing(desk: Any) -> None:
+    client = desk.test_client()
+    response = client.post(f"/personal/es/{HANDOUT}",
+                           data=form(client, f"/leaflet/es/{HANDOUT}") | {
+                               "name": "Ana Pérez", "action": "preview"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert '<img src="data:image/png;base64,' in page
+    assert 'value="Ana Pérez"' in page  # the form keeps what was typed, for Print
+
+
+def test_personal_render_needs_the_form_token(desk: Any) -> None:
+    client = desk.test_client()
+    fields = form(client) | {"name": "X", "action": "print"}
+    for token in (None, "", "forged" * 8):
+        data = {k: v for k, v in fields.items() if k != "csrf"}
+        if token is not None:
+            data["csrf"] = token
+        response = client.post(f"/personal/ar/{HANDOUT}", data=data)
+        assert response.status_code == 400
+        assert ("This form has expired or came from another page; go back, reload the page"
+                " and try again.") in response.get_data(as_text=True)
+    assert client.get(f"/personal/ar/{HANDOUT}").status_code == 405
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"note": "x" * 301}, "Note is 301 characters long; the limit is 300. Shorten it."),
+    ({"name": "Ana\u202eZ"}, "Patient&#39;s name contains U+202E, a control or invisible"
+                             " formatting character that can reorder or hide text on paper;"
+                             " retype it."),
+    ({"clinician": "Dr\u200bX"}, "Clinician contains U+200B"),
+    ({"appointment": "tomorrow"}, "Next appointment must be a date and time such as"
+                                  " 2026-12-03T14:30."),
+    ({"appointment": "1999-01-01T10:00"}, "Next appointment must be between 2000 and 2099."),
+    ({"note": f"Take care {NO_FONT}"}, "The personal details contain U+1F9FF, which no"
+                                       " installed font can print; remove it."),
+    ({"paper": "a3"}, "Choose a paper, a format and a second language from the lists."),
+    ({"second": "fr"}, "Choose a paper, a format and a second language from the lists."),
+])
+def test_bad_input_is_a_clear_message_on_the_page(desk: Any, fields: dict[str, str],
+                                                  message: str) -> None:
+    client = desk.test_client()
+    response = client.post(f"/personal/ar/{HANDOUT}",
+                           data=form(client) | {"action": "print"} | fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert "Traceback" not in page
+
+
+def test_a_form_of_10_kb_is_refused_with_a_message(desk: Any) -> None:
+    client = desk.test_client()
+    response = client.post(f"/personal/ar/{HANDOUT}",
+                           data=form(client) | {"note": "x" * 20_000, "action": "print"})
+    assert response.status_code == 413
+    assert "The form is larger than 16 KB; shorten the note." in response.get_data(as_text=True)
+
+
+def test_unknown_languages_handouts_and_files_are_404(desk: Any) -> None:
+    client = desk.test_client()
+    for path in ("/leaflet/xx/" + HANDOUT, "/leaflet/ar/nope", "/pdf/ar/../../etc",
+                 "/gallery/../pyproject.toml", "/gallery/.handouts-manifest.json",
+                 "/gallery/ar/x.py"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "There is no such page." in response.get_data(as_text=True)
+
+
+def test_security_headers_on_every_answer(desk: Any) -> None:
+    client = desk.test_client()
+    for path in ("/", f"/leaflet/ar/{HANDOUT}", "/static/desk.css", "/nowhere",
+                 f"/pdf/es/{HANDOUT}"):
+        with client.get(path) as response:
+            assert response.headers["Content-Security-Policy"] == CSP
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["X-Frame-Options"] == "DENY"
+    assert "script-src" not in CSP and "unsafe-inline" not in CSP
+    assert "frame-ancestors 'none'" in CSP
+    page = client.get(f"/leaflet/ar/{HANDOUT}").get_data(as_text=True)
+    assert "<script" not in page and " style=" not in page
+
+
+def test_a_full_queue_answers_503_with_retry_after(desk: Any) -> None:
+    client = desk.test_client()
+    fields = form(client) | {"name": "Queue", "action": "print"}
+    slots = desk.extensions["desk"].renders.slots
+    taken = 0
+    while slots.acquire(blocking=False):  # every worker and queue place busy
+        taken += 1
+    try:
+        response = client.post(f"/personal/ar/{HANDOUT}", data=fields)
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert taken == 2 + 4
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "Every print worker is busy; try again in a few seconds." in response.get_data(
+        as_text=True)
+    assert client.post(f"/personal/ar/{HANDOUT}", data=fields).status_code == 200
+
+
+def test_a_token_guards_every_request(built: tuple[Path, BuildReport]) -> None:
+    token = "a-long-enough-access-code"
+    app = create_app(Project(ROOT), DeskOptions(out=built[0], token=token, workers=1,
+                                                queue=0))
+    try:
+        client = app.test_client()
+        assert client.get("/").headers["Location"] == "/login"
+        assert client.get(f"/pdf/es/{HANDOUT}").status_code == 302
+        assert client.post(f"/personal/es/{HANDOUT}").status_code == 401
+        wrong = client.post("/login", data={"token": "a-long-enough-access-codf"})
+        assert wrong.status_code == 403
+        assert "That is not the print desk&#39;s access code." in wrong.get_data(as_text=True)
+        assert client.get("/").status_code == 302
+        assert client.post("/login", data={"token": token}).status_code == 302
+        assert client.get("/").status_code == 200  # the session cookie
+        other = app.test_client()
+        assert other.get("/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert other.get("/", headers={"Authorization": "Bearer nope"}).status_code == 302
+    finally:
+        app.extensions["desk"].close()
+
+
+def test_serve_refuses_the_network_without_a_token(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--project", str(ROOT), "serve", "--host", "0.0.0.0",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.endswith(
+        "Error: --host 0.0.0.0 opens the print desk to the network; give an access code"
+        " with --token-file FILE (or keep the default, 127.0.0.1)\n")
+    short = tmp_path / "token"
+    short.write_text("short\n")
+    result = CliRunner().invoke(cli, ["--project", str(ROOT), "serve", "--host", "0.0.0.0",
+                                      "--token-file", str(short), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{short}: the token must be one line of at least 16 printable characters" in (
+        result.output)
+
+
+def test_a_refused_leaflet_is_refused_on_the_page_with_the_reason(
+        project_copy: Project, tmp_path: Path) -> None:
+    po = project_copy.locales_dir / "fr" / "LC_MESSAGES" / f"{HANDOUT}.po"
+    text_ = po.read_text("utf-8")
+    first = re.search(r'(msgid "[^"]+"\nmsgstr )"[^"]+"', text_)
+    assert first is not None
+    po.write_text(text_.replace(first[0], first[1] + '""', 1), "utf-8")
+    app = create_app(project_copy, DeskOptions(out=tmp_path, workers=1, queue=0))
+    try:
+        client = app.test_client()
+        page = client.get(f"/leaflet/fr/{HANDOUT}").get_data(as_text=True)
+        assert "Not available: held back: stockholm-syndrome-treatment has 1 untranslated" in page
+        assert "/preview/fr/" not in page
+        assert client.get(f"/pdf/fr/{HANDOUT}").status_code == 404
+        fields = form(client, f"/leaflet/es/{HANDOUT}") | {"name": "X", "action": "print"}
+        refused = client.post(f"/personal/fr/{HANDOUT}", data=fields)
+        assert refused.status_code == 400
+        assert "held back" in refused.get_data(as_text=True)
+    finally:
+        app.extensions["desk"].close()
+
+
+def test_library_titles_are_in_each_language() -> None:
+    library = Library(Project(ROOT), DeskOptions(out=ROOT / "output"))
+    assert library.title("en", HANDOUT) == "How Stockholm syndrome is treated"
+    assert library.title("es", HANDOUT).startswith("Cómo se trata")

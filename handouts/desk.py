@@ -398,6 +398,8 @@ class _Desk:
     def check_access(self) -> Any:
         from flask import redirect, request
 
+        self.library.titles.clear()  # a catalog edit shows on the next request
+
         if request.endpoint in ("login", "static") or self.authorised():
             return None
         if request.method == "GET":
@@ -479,7 +481,8 @@ class _Desk:
 
     def job(self, code: str, handout: str, paper: str, fmt: str, decision: Decision,
             personal: Personal | None = None) -> Job:
-        digest = self.documents.digest(code, handout, paper, fmt)
+        # Personalised documents are never cached: they need no digest.
+        digest = "" if personal else self.documents.digest(code, handout, paper, fmt)
         return Job(code, handout, paper, fmt, decision, digest,
                    output_path(self.options.out, code, handout, paper, fmt), personal)
 

@@ -123,6 +123,9 @@ class DocumentRenderer:
     def make(self, job: Job) -> tuple[bytes, int] | HandoutError:
         """Render and check one document in memory (the print desk's); nothing is
         written. Its problems are returned, not raised."""
+        # A long-lived worker: the catalogs are read again (cheap when unchanged), so an
+        # edit is printed as soon as the gate publishes it.
+        self.texts.pop((job.language, job.handout), None)
         try:
             data, pages, _html = self._make(job, self.text(job.language, job.handout))
         except HandoutError as exc:

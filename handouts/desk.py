@@ -463,10 +463,15 @@ class _Desk:
         default = self.clinic.paper if self.clinic and self.clinic.paper else "a4"
         paper = source.get("paper", default)
         fmt = source.get("format", "standard")
-        second = source.get("second", cat.SOURCE_LANGUAGE)
-        if paper not in PAPERS or fmt not in FORMATS or second != cat.SOURCE_LANGUAGE:
+        codes = [lang.code for lang in self.library.languages()]
+        second = source.get("second") or next(c for c in codes if c != code)  # English first
+        if paper not in PAPERS or fmt not in FORMATS or second not in codes:
             raise PersonalError("choose a paper, a format and a second language from the"
                                 " lists")
+        if fmt != "bilingual":
+            return paper, fmt, cat.SOURCE_LANGUAGE
+        if second == code:
+            raise PersonalError("choose a second language other than the leaflet's own")
         return paper, fmt, second
 
     def target(self, code: str, handout: str) -> tuple[LanguageInfo, Decision]:
@@ -480,11 +485,22 @@ class _Desk:
         return language, self.library.decision(code, handout)
 
     def job(self, code: str, handout: str, paper: str, fmt: str, decision: Decision,
-            personal: Personal | None = None) -> Job:
+            personal: Personal | None = None, second: str = cat.SOURCE_LANGUAGE) -> Job:
+        """One document to render; the second language's gate decides too."""
+        target = output_path(self.options.out, code, handout, paper, fmt)
+        second_gate = None
+        if second != cat.SOURCE_LANGUAGE:
+            second_gate = self.library.decision(second, handout)
+            if not second_gate.publishes:
+                raise PersonalError(f"the second language ({second}) is not available:"
+                                    f" {_reason(second_gate)}")
+            # Never in the build output, which pairs each language with English.
+            target = target.with_name(f"{target.stem}-{second}.pdf")
         # Personalised documents are never cached: they need no digest.
-        digest = "" if personal else self.documents.digest(code, handout, paper, fmt)
-        return Job(code, handout, paper, fmt, decision, digest,
-                   output_path(self.options.out, code, handout, paper, fmt), personal)
+        digest = "" if personal else "+".join(
+            self.documents.digest(c, handout, paper, fmt) for c in dict.fromkeys((code, second)))
+        return Job(code, handout, paper, fmt, decision, digest, target, personal, second,
+                   second_gate)
 
     def leaflet(self, code: str, handout: str) -> tuple[str, int]:
         language, decision = self.target(code, handout)
@@ -495,16 +511,17 @@ class _Desk:
         return self.page("leaflet.html", language=language, handout=handout,
                          title=self.library.title(code, handout), decision=decision,
                          paper=paper, fmt=fmt, second=second, papers=PAPERS, formats=FORMATS,
+                         languages=self.library.languages(),
                          refusal=_refusal(decision), values={}, error=None, preview=None)
 
     def document(self, code: str, handout: str) -> tuple[bytes, str, Decision]:
         from flask import abort
 
         _language, decision = self.target(code, handout)
-        paper, fmt, _second = self.choices(code, handout)
+        paper, fmt, second = self.choices(code, handout)
         if not decision.publishes:
             abort(404)
-        job = self.job(code, handout, paper, fmt, decision)
+        job = self.job(code, handout, paper, fmt, decision, second=second)
         return self.documents.get(job), job.target.name, decision
 
     def pdf(self, code: str, handout: str) -> Any:
@@ -544,6 +561,7 @@ class _Desk:
                    "title": self.library.title(code, handout), "papers": PAPERS,
                    "formats": FORMATS, "refusal": _refusal(decision), "values": values,
                    "paper": "a4", "fmt": "standard", "second": cat.SOURCE_LANGUAGE,
+                   "languages": self.library.languages(),
                    "preview": None, "error": None}
         try:
             self.check_csrf()
@@ -558,7 +576,7 @@ class _Desk:
             if char is not None:
                 raise PersonalError(f"the personal details contain U+{ord(char):04X}, which no"
                                     " installed font can print; remove it")
-            job = self.job(code, handout, paper, fmt, decision, personal or None)
+            job = self.job(code, handout, paper, fmt, decision, personal or None, second)
             data = (self.renders.render(job)[0] if personal
                     else self.documents.get(job))
         except Busy as exc:
@@ -574,8 +592,7 @@ class _Desk:
             image = base64.b64encode(preview_png(data)).decode()
             context["preview"] = f"data:image/png;base64,{image}"
             return self.page("leaflet.html", **context)
-        return _pdf_response(data, output_path(Path("."), code, handout, paper, fmt).name,
-                             download=action == "download")
+        return _pdf_response(data, job.target.name, download=action == "download")
 
     def busy(self, exc: Busy) -> Any:
         body, status = self.page("error.html", 503, message=_sentence(exc.message))
@@ -597,12 +614,13 @@ def _sentence(message: str) -> str:
     return (message[:1].upper() + message[1:]).rstrip(".") + "."
 
 
+def _reason(decision: Decision) -> str:
+    return decision.error.message if decision.error else decision.status
+
+
 def _refusal(decision: Decision) -> str | None:
     """Why the leaflet does not print, for the page; None when it prints."""
-    if decision.publishes:
-        return None
-    reason = decision.error.message if decision.error else decision.status
-    return _sentence(f"not available: {reason}")
+    return None if decision.publishes else _sentence(f"not available: {_reason(decision)}")
 
 
 def _pdf_response(data: bytes, name: str, *, download: bool) -> Any:

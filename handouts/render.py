@@ -102,7 +102,6 @@ class Gettext:
         self.language = catalog.language.code if catalog else None
         self.translations = catalog.translations if catalog else None
         self.english_for = english_for
-        self.english = False  # bilingual leaflets switch to English part by part
 
     def _format(self, source: str, translated: str, variables: Mapping[str, Any]) -> Markup:
         try:
@@ -124,7 +123,7 @@ class Gettext:
     def translate(self, message: str) -> str:
         """The text printed for ``message``: its translation, or the English."""
         return (str(self.translations.gettext(message)) if self.translations
-                and not self.english and message not in self.english_for else message)
+                and message not in self.english_for else message)
 
     def gettext(self, message: str, **variables: Any) -> Markup:
         return self._format(message, self.translate(message), variables)
@@ -132,15 +131,13 @@ class Gettext:
     def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Markup:
         variables.setdefault("num", n)
         translated = (str(self.translations.ngettext(singular, plural, n))
-                      if self.translations and not self.english
-                      and singular not in self.english_for
+                      if self.translations and singular not in self.english_for
                       else (singular if n == 1 else plural))
         return self._format(singular, translated, variables)
 
     def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
         translated = (str(self.translations.pgettext(context, message))
-                      if self.translations and not self.english
-                      and message not in self.english_for else message)
+                      if self.translations and message not in self.english_for else message)
         return self._format(message, translated, variables)
 
 
@@ -230,6 +227,15 @@ def printed_message(catalog: LoadedCatalog | None, msgid: str,
     return html.unescape(re.sub(r"<[^>]*>", "", str(sanitize(msgid, translated))))
 
 
+@dataclass(frozen=True)
+class Second:
+    """The other language of a bilingual leaflet: English, or the print desk's choice."""
+
+    language: Language
+    catalog: LoadedCatalog | None = None  # None: English, the templates' own text
+    english_for: frozenset[str] = frozenset()
+
+
 def english_title(env: jinja2.Environment, handout: str) -> str:
     """A handout's title in English (its ``title`` block), e.g. for the gallery; its
     name when the template cannot say (the build reports why)."""
@@ -262,6 +268,7 @@ def render_html(
     stylesheet: str | None = None,
     fmt: str = "standard",
     personal: Personal | None = None,
+    second: Second | None = None,
 ) -> str:
     """Render one handout for one language and paper size to an HTML string.
 
@@ -269,12 +276,17 @@ def render_html(
     ``stylesheet``: given for the accessible HTML version beside the PDF, which carries
     it (and the logo) inside, so that the page opens anywhere, offline.
     ``personal``: the print desk's box for one patient, on page 1.
+    ``second``: a bilingual leaflet's other language (English unless given).
     """
-    text = Gettext(catalog, english_for)
+    other = second or Second(Language(code="en", locale=ENGLISH))
+    patient = Gettext(catalog, english_for)
+    voices = {False: (patient, language), True: (Gettext(other.catalog, other.english_for),
+                                                 other.language)}
+    voice = [voices[False]]  # bilingual leaflets switch to the other language part by part
 
     def format_date(value: str | dt.date) -> Markup:
         """A localized date that never breaks across lines."""
-        locale = ENGLISH if text.english else language.locale
+        locale = voice[0][1].locale
         date = dt.date.fromisoformat(value) if isinstance(value, str) else value
         formatted = babel_format_date(date, format=date_format(locale), locale=locale)
         return Markup('<span class="nowrap">%s</span>') % native_digits(formatted, locale)
@@ -290,21 +302,24 @@ def render_html(
         formatted = pattern.format(time, date)
         return Markup('<span class="nowrap">%s</span>') % native_digits(formatted, locale)
 
-    def speak(english: bool) -> str:
-        text.english = english
+    def speak(second_part: bool) -> str:
+        voice[0] = voices[second_part]
         return ""
 
-    # "English" in the patient's language, marked as such inside the English part.
-    english_name = ENGLISH.get_display_name(language.locale) or "English"
-    label = Markup("English") if english_name == "English" else Markup(
-        'English · <span lang="%s" dir="%s">%s</span>') % (
-        language.tag, language.direction, english_name)
+    # The other language's own name, then its name in the patient's language, marked
+    # as such inside the other part: "English · الإنجليزية".
+    own = other.language.native_name
+    in_patients = other.language.locale.get_display_name(language.locale) or own
+    label = Markup("%s") % own if in_patients == own else Markup(
+        '%s · <span lang="%s" dir="%s">%s</span>') % (
+        own, language.tag, language.direction, in_patients)
 
     context: dict[str, Callable[..., Any] | object] = {
         "language": language,
         "paper": paper,
         "format": fmt,
-        "bilingual": fmt == "bilingual" and not language.is_source,
+        "bilingual": fmt == "bilingual" and other.language.code != language.code,
+        "second": other.language,
         "english_label": label,
         "speak_english": lambda: speak(True),
         "speak_patient": lambda: speak(False),
@@ -316,9 +331,9 @@ def render_html(
         "logo_src": (clinic.logo_data_uri if stylesheet is not None else clinic.logo_url
                      ) if clinic else None,
         "author": AUTHOR,
-        "gettext": text.gettext,
-        "ngettext": text.ngettext,
-        "pgettext": text.pgettext,
+        "gettext": lambda *args, **kwargs: voice[0][0].gettext(*args, **kwargs),
+        "ngettext": lambda *args, **kwargs: voice[0][0].ngettext(*args, **kwargs),
+        "pgettext": lambda *args, **kwargs: voice[0][0].pgettext(*args, **kwargs),
         "format_date": format_date,
         "format_datetime": format_datetime,
         "personal": personal or None,

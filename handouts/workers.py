@@ -30,7 +30,7 @@ from .pdf import Renderer
 from .personal import Personal
 from .project import Project
 from .pseudo import PSEUDO, pseudo_catalog
-from .render import PAPERS, make_environment, printed_message, render_html
+from .render import PAPERS, Second, make_environment, printed_message, render_html
 from .verify import CONTACTS, HELP_BOX, Expected, safety_problems
 
 _T = TypeVar("_T")
@@ -55,6 +55,8 @@ class Job:
     digest: str
     target: Path
     personal: Personal | None = None  # the print desk's, rendered in memory only
+    second: str = cat.SOURCE_LANGUAGE  # a bilingual leaflet's other language
+    second_gate: Decision | None = None  # its decision, when not English
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class DocumentRenderer:
         # A long-lived worker: the catalogs are read again (cheap when unchanged), so an
         # edit is printed as soon as the gate publishes it.
         self.texts.pop((job.language, job.handout), None)
+        self.texts.pop((job.second, job.handout), None)
         try:
             data, pages, _html = self._make(job, self.text(job.language, job.handout))
         except HandoutError as exc:
@@ -160,7 +163,7 @@ class DocumentRenderer:
                                clinic=self.clinic, incomplete=job.gate.incomplete,
                                english_for=job.gate.english_for,
                                stylesheet=self.stylesheet if standalone else None,
-                               fmt=job.fmt, personal=job.personal)
+                               fmt=job.fmt, personal=job.personal, second=self.second(job))
 
         try:
             data, pages = self.renderer.render(html())
@@ -188,6 +191,14 @@ class DocumentRenderer:
                               " box", path=loaded.path, language=language.code)
         return data, pages, html
 
+    def second(self, job: Job) -> Second:
+        """The other language of a bilingual document: English, or the print desk's."""
+        if job.second == cat.SOURCE_LANGUAGE:
+            return Second(self.text(cat.SOURCE_LANGUAGE, job.handout).language)
+        other = self.text(job.second, job.handout)
+        return Second(other.language, other,
+                      job.second_gate.english_for if job.second_gate else frozenset())
+
     def _expected(self, job: Job, loaded: LoadedCatalog, language: cat.Language) -> Expected:
         """The safety text this document must show, as it prints it, and the numbers."""
         templates = self.project.templates_dir
@@ -196,7 +207,8 @@ class DocumentRenderer:
             ("emergency", clinic.emergency if clinic else None),
             ("clinic phone", clinic.phone if clinic else None)) if number]
         catalog = None if language.is_source else loaded
-        bilingual = job.fmt == "bilingual" and not language.is_source
+        second = self.second(job)
+        bilingual = job.fmt == "bilingual" and second.language.code != language.code
         texts = []
         for template in (HELP_BOX, CONTACTS):
             for message in messages_in(templates, template):
@@ -206,7 +218,8 @@ class DocumentRenderer:
                     # shows only without them
                 texts.append((msgid, printed_message(catalog, msgid, job.gate.english_for)))
                 if bilingual:
-                    texts.append((msgid, msgid))
+                    texts.append((msgid, printed_message(second.catalog, msgid,
+                                                         second.english_for)))
         return Expected(texts, numbers, copies=2 if bilingual else 1)
 
 

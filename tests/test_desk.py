@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import CLINIC, DATA, HANDOUT, ROOT
-from pdfread import notdef_glyphs, text
+from pdfread import lang, notdef_glyphs, text
+from pdfua import languages
+from texts import leaflet
 
 from handouts.build import BuildReport
 from handouts.cli import cli
@@ -168,7 +170,8 @@ def test_personal_render_needs_the_form_token(desk: Any) -> None:
     ({"note": f"Take care {NO_FONT}"}, "The personal details contain U+1F9FF, which no"
                                        " installed font can print; remove it."),
     ({"paper": "a3"}, "Choose a paper, a format and a second language from the lists."),
-    ({"second": "fr"}, "Choose a paper, a format and a second language from the lists."),
+    ({"format": "bilingual", "second": "xx"},
+     "Choose a paper, a format and a second language from the lists."),
 ])
 def test_bad_input_is_a_clear_message_on_the_page(desk: Any, fields: dict[str, str],
                                                   message: str) -> None:
@@ -288,8 +291,55 @@ def test_a_refused_leaflet_is_refused_on_the_page_with_the_reason(
         refused = client.post(f"/personal/fr/{HANDOUT}", data=fields)
         assert refused.status_code == 400
         assert "held back" in refused.get_data(as_text=True)
+        second = client.post(f"/personal/es/{HANDOUT}", data=fields | {
+            "format": "bilingual", "second": "fr"})
+        assert second.status_code == 400
+        assert ("The second language (fr) is not available: held back: stockholm-syndrome"
+                "-treatment has 1 untranslated") in second.get_data(as_text=True)
     finally:
         app.extensions["desk"].close()
+    # With --allow-incomplete the desk prints what build --allow-incomplete prints.
+    app = create_app(project_copy, DeskOptions(out=tmp_path, workers=1, queue=0,
+                                               allow_incomplete=True))
+    try:
+        client = app.test_client()
+        assert "status: draft" in client.get(f"/leaflet/fr/{HANDOUT}").get_data(as_text=True)
+        response = client.post(f"/personal/fr/{HANDOUT}", data=form(
+            client, f"/leaflet/fr/{HANDOUT}") | {"name": "X", "action": "print"})
+        assert response.status_code == 200
+        pdf = tmp_path / "draft.pdf"
+        pdf.write_bytes(response.data)
+        banner = leaflet(project_copy, "fr").translations.gettext(
+            "Incomplete translation: some text is shown in English.")
+        assert banner in text(pdf)
+    finally:
+        app.extensions["desk"].close()
+
+
+def test_a_bilingual_leaflet_takes_any_shipped_second_language(desk: Any, tmp_path: Path
+                                                               ) -> None:
+    client = desk.test_client()
+    query = {"paper": "a4", "format": "bilingual", "second": "es"}
+    response = client.get(f"/pdf/ar/{HANDOUT}", query_string=query)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Content-Disposition"] == (
+        f'inline; filename="{HANDOUT}-a4-bilingual-es.pdf"')
+    pdf = tmp_path / "ar-es.pdf"
+    pdf.write_bytes(response.data)
+    body = text(pdf)
+    spanish = leaflet(Project(ROOT), "es").translations.gettext("Get help now")
+    arabic = leaflet(Project(ROOT), "ar").translations.gettext("Get help now")
+    assert body.count(spanish) == 1 and body.count(arabic) == 1
+    assert "español · الإسبانية" in body
+    assert "Get help now" not in body  # no English
+    assert languages(pdf) == {"es"} and lang(pdf) == "ar"  # the parts' and the document's
+    page = client.get(f"/leaflet/ar/{HANDOUT}", query_string=query).get_data(as_text=True)
+    assert '<option value="es" selected>Spanish</option>' in page
+    assert '<option value="ar"' not in page  # not the leaflet's own language
+    same = client.get(f"/pdf/ar/{HANDOUT}", query_string=query | {"second": "ar"})
+    assert same.status_code == 400
+    assert "Choose a second language other than the leaflet&#39;s own." in same.get_data(
+        as_text=True)
 
 
 def test_library_titles_are_in_each_language() -> None:

@@ -77,7 +77,14 @@ def test_staff_search_personalise_and_download_in_chromium(desk_url: str, browse
                    for i in range(found.count()))
     page.locator(f'#found-languages + ul a[href="/leaflet/ar/{HANDOUT}"]').click()
     assert page.locator("h1 [lang=ar]").inner_text() == "كيف تُعالَج متلازمة ستوكهولم"
-    assert page.locator(".preview img").evaluate("img => img.naturalWidth") == 360
+    preview = page.locator(".preview img").get_attribute("src") or ""
+    answer = page.request.get(desk_url + preview.replace("&amp;", "&"))
+    assert (answer.status, answer.headers["content-type"]) == (200, "image/png"), answer.text()
+    image = page.locator(".preview img")
+    deadline = time.monotonic() + 60
+    while not image.evaluate("img => img.complete") and time.monotonic() < deadline:
+        time.sleep(0.05)  # (wait_for_function evaluates a string: the CSP forbids it)
+    assert image.evaluate("img => img.naturalWidth") == 360
     audit = browser.new_page(bypass_csp=True)  # axe-core is an injected script
     for path in ("/", "/?q=Arabic", f"/leaflet/ar/{HANDOUT}"):
         audit.goto(desk_url + path)

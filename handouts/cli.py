@@ -462,20 +462,25 @@ def _resolve(project: Project, languages: tuple[str, ...]) -> list[str]:
               help="Requests that may wait for a worker; more are answered 503.")
 @click.option("--allow-incomplete", is_flag=True,
               help="Print drafts of unfinished translations, as build --allow-incomplete.")
+@click.option("--behind-proxy", is_flag=True,
+              help="A TLS reverse proxy on this machine forwards to the desk (trust its"
+                   " X-Forwarded-Proto). Needs --token-file.")
 @pass_project
 def serve_command(project: Project, host: str, port: int, out: Path, clinic: Path | None,
                   token_file: Path | None, workers: int, queue: int,
-                  allow_incomplete: bool) -> None:
+                  allow_incomplete: bool, behind_proxy: bool) -> None:
     """Run the print desk: a web page where staff find, personalise and print leaflets."""
-    if not is_loopback(host) and token_file is None:
-        raise click.UsageError(f"--host {host} opens the print desk to the network; give an"
+    if token_file is None and (behind_proxy or not is_loopback(host)):
+        where = "--behind-proxy" if behind_proxy else f"--host {host}"
+        raise click.UsageError(f"{where} opens the print desk to the network; give an"
                                " access code with --token-file FILE (or keep the default,"
                                f" {DEFAULT_HOST})")
     try:
         check_system()
         token = read_token(token_file) if token_file else None
         options = DeskOptions(out=out.absolute(), clinic=clinic, token=token, workers=workers,
-                              queue=queue, allow_incomplete=allow_incomplete)
+                              queue=queue, allow_incomplete=allow_incomplete,
+                              behind_proxy=behind_proxy)
 
         def ready(server: Any) -> None:
             shown = f"[{host}]" if ":" in host else host
@@ -484,9 +489,9 @@ def serve_command(project: Project, host: str, port: int, out: Path, clinic: Pat
         serve(project, options, host, port, on_ready=ready)
     except HandoutError as exc:
         raise _Fail(exc) from None
-    except OSError as exc:
-        raise _Fail(HandoutError(f"cannot listen on {host}:{port}: {exc.strerror}; choose"
-                                 " another --port")) from None
+    except OSError as exc:  # waitress binds the port, or cannot
+        raise _Fail(HandoutError(f"cannot listen on {host}:{port}: {exc.strerror or exc};"
+                                 " choose another --port or --host")) from None
 
 
 @cli.command("new-project")

@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import secrets
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,6 +63,9 @@ MIN_TOKEN = 16  # characters
 STATIC_SUFFIXES = {".pdf": "application/pdf", ".html": "text/html", ".png": "image/png"}
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
        " frame-ancestors 'none'; base-uri 'none'")
+GALLERY_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+SESSION_SECONDS = 12 * 3600  # a signed-in browser signs in again after a working day
 PAPER_LABELS = {"a4": "A4 (210 × 297 mm)", "letter": "US Letter (8.5 × 11 in)"}
 LOG = logging.getLogger("handouts.desk")
 
@@ -76,6 +80,7 @@ class DeskOptions:
     workers: int = 2
     queue: int = 8  # requests that may wait for a worker; more get 503
     allow_incomplete: bool = False
+    behind_proxy: bool = False  # a TLS proxy on this machine forwards to it
 
 
 class Busy(DeskError):
@@ -126,12 +131,14 @@ class Renders:
             raise Busy("every print worker is busy; try again in a few seconds")
         try:
             with self.lock:
-                pending = self.pool.apply_async(make_in_worker, (job,))
+                pool = self.pool
+                pending = pool.apply_async(make_in_worker, (job,))
             try:
                 result = pending.get(timeout=RENDER_SECONDS + GRACE_SECONDS)
             except multiprocessing.TimeoutError:
-                self._restart()
-                raise DeskError("the leaflet took too long to render; try again") from None
+                self._restart(pool)
+                raise DeskError("the leaflet took too long to render; try again, or print it"
+                                " without the personal details") from None
         finally:
             self.slots.release()
         if isinstance(result, HandoutError):
@@ -139,10 +146,13 @@ class Renders:
         data, pages = result
         return data, pages
 
-    def _restart(self) -> None:
+    def _restart(self, stuck: Any) -> None:
+        """A new pool for a stuck one, once: other requests that were waiting on the
+        same pool find it already replaced."""
         with self.lock:
-            self.pool.terminate()
-            self.pool = self._start()
+            if self.pool is stuck:
+                self.pool = self._start()
+        stuck.terminate()
 
     def close(self) -> None:
         self.pool.terminate()
@@ -166,9 +176,31 @@ class Library:
     options: DeskOptions
     env: Any = field(init=False)
     titles: dict[tuple[str, str], str] = field(init=False, default_factory=dict)
+    decisions: dict[tuple[str, str], Decision] = field(init=False, default_factory=dict)
+    stamp: tuple[tuple[str, int, int], ...] = field(init=False, default=())
+    lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.project.templates_dir)
+
+    def refresh(self) -> None:
+        """Forget what the content said if any of its files changed (a stat per file):
+        a catalog edit shows on the next request, and nothing is read twice before."""
+        files = [self.options.clinic] if self.options.clinic else []
+        for folder in (self.project.templates_dir, self.project.locales_dir):
+            files += sorted(p for p in folder.rglob("*") if p.is_file())
+        stamp = []
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamp.append((str(path), stat.st_mtime_ns, stat.st_size))
+        with self.lock:
+            if tuple(stamp) != self.stamp:
+                self.stamp = tuple(stamp)
+                self.titles = {}
+                self.decisions = {}
 
     def languages(self) -> list[LanguageInfo]:
         found = []
@@ -186,13 +218,19 @@ class Library:
         return handout_names(self.project.templates_dir)
 
     def decision(self, code: str, handout: str) -> Decision:
-        return decide(self.project.locales_dir, self.project.templates_dir, code, handout,
-                      self.options.allow_incomplete)
+        decisions = self.decisions  # replaced, never cleared, by refresh()
+        found = decisions.get((code, handout))
+        if found is None:
+            found = decisions[(code, handout)] = decide(
+                self.project.locales_dir, self.project.templates_dir, code, handout,
+                self.options.allow_incomplete)
+        return found
 
     def title(self, code: str, handout: str) -> str:
         """The handout's title in ``code`` (English where it is not translated)."""
-        key = (code, handout)
-        if key not in self.titles:
+        titles = self.titles  # replaced, never cleared, by refresh()
+        title = titles.get((code, handout))
+        if title is None:
             catalog = None
             if code != cat.SOURCE_LANGUAGE:
                 try:
@@ -200,8 +238,8 @@ class Library:
                                               self.project.templates_dir, code, handout)
                 except HandoutError:
                     catalog = None
-            self.titles[key] = handout_title(self.env, handout, catalog)
-        return self.titles[key]
+            title = titles[(code, handout)] = handout_title(self.env, handout, catalog)
+        return title
 
     def search(self, query: str) -> tuple[list[LanguageInfo], list[tuple[str, str, str]]]:
         """Languages by English name, native name or code; handouts by title in any
@@ -231,40 +269,69 @@ def _fold(text: str) -> str:
 class Documents:
     """Leaflets without personal details: the build output, else a memory cache."""
 
-    def __init__(self, project: Project, options: DeskOptions, renders: Renders) -> None:
-        self.project, self.options, self.renders = project, options, renders
+    def __init__(self, library: Library, renders: Renders) -> None:
+        self.project, self.options = library.project, library.options
+        self.library, self.renders = library, renders
         self.cache: collections.OrderedDict[str, bytes] = collections.OrderedDict()
         self.lock = threading.Lock()
+        self.rendering: dict[str, threading.Lock] = {}  # one render per digest at a time
+        self.digests: tuple[object, Digests] | None = None
+        self.manifest: tuple[tuple[int, int], Manifest | None] | None = None
 
     def digest(self, code: str, handout: str, paper: str, fmt: str) -> str:
-        build = BuildOptions(out=self.options.out, clinic=self.options.clinic,
-                             allow_incomplete=self.options.allow_incomplete)
-        return Digests(self.project, build, make_plan(self.project, build)).of_document(
-            code, handout, paper, fmt)
+        """The build's digest of this document's inputs (Digests made once per content)."""
+        current = self.digests
+        if current is None or current[0] is not self.library.stamp:
+            build = BuildOptions(out=self.options.out, clinic=self.options.clinic,
+                                 allow_incomplete=self.options.allow_incomplete)
+            current = (self.library.stamp,
+                       Digests(self.project, build, make_plan(self.project, build)))
+            self.digests = current
+        return current[1].of_document(code, handout, paper, fmt)
+
+    def _manifest(self) -> Manifest | None:
+        try:
+            stat = (self.options.out / MANIFEST).stat()
+        except OSError:
+            return None
+        key = (stat.st_mtime_ns, stat.st_size)
+        current = self.manifest
+        if current is None or current[0] != key:
+            current = self.manifest = (key, Manifest.read(self.options.out))
+        return current[1]
 
     def get(self, job: Job) -> bytes:
-        target = job.target
-        manifest = Manifest.read(self.options.out) if (self.options.out / MANIFEST
-                                                       ).is_file() else None
-        if manifest is not None and manifest.up_to_date(target, job.digest):
-            return target.read_bytes()
+        manifest = self._manifest()
+        if manifest is not None and manifest.up_to_date(job.target, job.digest):
+            return job.target.read_bytes()
         with self.lock:
-            if job.digest in self.cache:
-                self.cache.move_to_end(job.digest)
-                return self.cache[job.digest]
-        data, _pages = self.renders.render(job)
-        with self.lock:
-            self.cache[job.digest] = data
-            while len(self.cache) > CACHED_DOCUMENTS:
-                self.cache.popitem(last=False)
+            rendering = self.rendering.setdefault(job.digest, threading.Lock())
+        with rendering:  # a second request for the same leaflet waits for the first
+            with self.lock:
+                if job.digest in self.cache:
+                    self.cache.move_to_end(job.digest)
+                    return self.cache[job.digest]
+            data, _pages = self.renders.render(job)
+            with self.lock:
+                self.cache[job.digest] = data
+                while len(self.cache) > CACHED_DOCUMENTS:
+                    self.cache.popitem(last=False)
+                self.rendering.pop(job.digest, None)
         return data
+
+
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe; waitress serves in threads
 
 
 def preview_png(pdf: bytes) -> bytes:
     """Page 1 as a PNG, PREVIEW_WIDTH pixels wide, made in memory."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(pdf)
+    with _PDFIUM:
+        return _png(pypdfium2.PdfDocument(pdf))
+
+
+def _png(document: Any) -> bytes:
     try:
         page = document[0]
         image = page.render(scale=PREVIEW_WIDTH / page.get_width()).to_pil()
@@ -287,9 +354,13 @@ def create_app(project: Project, options: DeskOptions) -> Flask:
     app = Flask(__name__, template_folder=str(UI), static_folder=str(UI / "static"))
     app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES,
                       MAX_FORM_PARTS=20, TEMPLATES_AUTO_RELOAD=False)
+    if options.token is None:
+        # Without a token it serves this machine only: a page elsewhere that points a
+        # name of its own at 127.0.0.1 (DNS rebinding) gets 400, not the desk.
+        app.config["TRUSTED_HOSTS"] = list(LOOPBACK_NAMES)
     renders = Renders(Settings(project, clinic), options.workers, options.queue)
-    desk = _Desk(project, options, clinic, Library(project, options), renders,
-                 Documents(project, options, renders))
+    library = Library(project, options)
+    desk = _Desk(project, options, clinic, library, renders, Documents(library, renders))
     app.extensions["desk"] = desk
     desk.install(app)
     return app
@@ -311,6 +382,7 @@ class _Desk:
     library: Library
     renders: Renders
     documents: Documents
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
     def close(self) -> None:
         self.renders.close()
@@ -360,12 +432,24 @@ class _Desk:
                                limits=MAX_LENGTH, paper_labels=PAPER_LABELS,
                                **context), status
 
+    def sign(self, purpose: str, value: str) -> str:
+        """``value`` signed with this process's secret (or the token), for ``purpose``."""
+        # With a token every replica signs alike; without one, a secret of this process.
+        key = self.options.token.encode() if self.options.token else self.secret
+        return hmac.new(key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
+
     def csrf(self) -> str:
+        """The form token: a nonce and its signature, so that a cookie set by anyone
+        else (another site on a sibling domain) is not accepted."""
         from flask import g, request
 
         if "csrf" not in g:
             given = request.cookies.get(CSRF_COOKIE, "")
-            g.csrf = given if len(given) == 43 and given.isascii() else secrets.token_urlsafe(32)
+            nonce, _, signature = given.partition(".")
+            if not (nonce and hmac.compare_digest(signature, self.sign("csrf", nonce))):
+                nonce = secrets.token_urlsafe(24)
+                given = f"{nonce}.{self.sign('csrf', nonce)}"
+            g.csrf = given
         return str(g.csrf)
 
     def check_csrf(self) -> None:
@@ -373,33 +457,37 @@ class _Desk:
 
         cookie = request.cookies.get(CSRF_COOKIE, "")
         form = request.form.get("csrf", "")
-        if not cookie or not hmac.compare_digest(cookie.encode(), form.encode()):
+        nonce, _, signature = cookie.partition(".")
+        if not (nonce and hmac.compare_digest(cookie.encode(), form.encode())
+                and hmac.compare_digest(signature, self.sign("csrf", nonce))):
             raise PersonalError("this form has expired or came from another page; go back,"
                                 " reload the page and try again")
 
-    def session_value(self) -> str:
-        assert self.options.token is not None
-        return hmac.new(self.options.token.encode(), b"print desk session",
-                        hashlib.sha256).hexdigest()
+    def session_value(self, issued: int) -> str:
+        return f"{issued}.{self.sign('session', str(issued))}"
 
     def authorised(self) -> bool:
         from flask import request
 
-        if self.options.token is None:
+        token = self.options.token
+        if token is None:
             return True
-        expected = hashlib.sha256(self.session_value().encode()).digest()
-        given = request.cookies.get(TOKEN_COOKIE, "")
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            given = hmac.new(header[7:].strip().encode(), b"print desk session",
-                             hashlib.sha256).hexdigest()
-        return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), expected)
+            given = header[7:].strip().encode()
+            return hmac.compare_digest(hashlib.sha256(given).digest(),
+                                       hashlib.sha256(token.encode()).digest())
+        issued, _, _signature = request.cookies.get(TOKEN_COOKIE, "").partition(".")
+        if not (issued.isdigit() and len(issued) <= 12
+                and 0 <= time.time() - int(issued) <= SESSION_SECONDS):
+            return False
+        given = request.cookies.get(TOKEN_COOKIE, "").encode()
+        return hmac.compare_digest(given, self.session_value(int(issued)).encode())
 
     def check_access(self) -> Any:
         from flask import redirect, request
 
-        self.library.titles.clear()  # a catalog edit shows on the next request
-
+        self.library.refresh()
         if request.endpoint in ("login", "static") or self.authorised():
             return None
         if request.method == "GET":
@@ -413,7 +501,9 @@ class _Desk:
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        response.headers["Content-Security-Policy"] = CSP
+        # The gallery's pages keep their inline styles; no page here runs a script.
+        response.headers["Content-Security-Policy"] = (
+            GALLERY_CSP if request.endpoint in ("gallery", "gallery_file") else CSP)
         if request.method == "POST" or g.get("personal"):
             response.headers["Cache-Control"] = "no-store"
         elif "Cache-Control" not in response.headers:
@@ -438,8 +528,9 @@ class _Desk:
             return self.page("login.html", 403, error="That is not the print desk's access"
                              " code. Ask your IT contact for it.")
         response = redirect("/")
-        response.set_cookie(TOKEN_COOKIE, self.session_value(), httponly=True,
-                            samesite="Strict", secure=request.is_secure)
+        response.set_cookie(TOKEN_COOKIE, self.session_value(int(time.time())), httponly=True,
+                            samesite="Strict", secure=request.is_secure,
+                            max_age=SESSION_SECONDS)
         return response
 
     def index(self) -> tuple[str, int]:
@@ -464,7 +555,7 @@ class _Desk:
         paper = source.get("paper", default)
         fmt = source.get("format", "standard")
         codes = [lang.code for lang in self.library.languages()]
-        second = source.get("second") or next(c for c in codes if c != code)  # English first
+        second = source.get("second") or next((c for c in codes if c != code), code)
         if paper not in PAPERS or fmt not in FORMATS or second not in codes:
             raise PersonalError("choose a paper, a format and a second language from the"
                                 " lists")
@@ -497,8 +588,9 @@ class _Desk:
             # Never in the build output, which pairs each language with English.
             target = target.with_name(f"{target.stem}-{second}.pdf")
         # Personalised documents are never cached: they need no digest.
+        languages = (code,) if second == cat.SOURCE_LANGUAGE else (code, second)
         digest = "" if personal else "+".join(
-            self.documents.digest(c, handout, paper, fmt) for c in dict.fromkeys((code, second)))
+            self.documents.digest(c, handout, paper, fmt) for c in languages)
         return Job(code, handout, paper, fmt, decision, digest, target, personal, second,
                    second_gate)
 
@@ -508,11 +600,18 @@ class _Desk:
             paper, fmt, second = self.choices(code, handout)
         except PersonalError as exc:
             return self.page("error.html", 400, message=_sentence(exc.message))
-        return self.page("leaflet.html", language=language, handout=handout,
-                         title=self.library.title(code, handout), decision=decision,
-                         paper=paper, fmt=fmt, second=second, papers=PAPERS, formats=FORMATS,
-                         languages=self.library.languages(),
-                         refusal=_refusal(decision), values={}, error=None, preview=None)
+        error = None
+        if second != cat.SOURCE_LANGUAGE:
+            other = self.library.decision(second, handout)
+            if not other.publishes:
+                error = _sentence(f"the second language ({second}) is not available:"
+                                  f" {_reason(other)}")
+        return self.page("leaflet.html", 400 if error else 200, language=language,
+                         handout=handout, title=self.library.title(code, handout),
+                         decision=decision, paper=paper, fmt=fmt, second=second,
+                         papers=PAPERS, formats=FORMATS, languages=self.library.languages(),
+                         refusal=_refusal(decision), values={}, error=None, preview=None,
+                         choice_error=error)
 
     def document(self, code: str, handout: str) -> tuple[bytes, str, Decision]:
         from flask import abort
@@ -541,7 +640,7 @@ class _Desk:
         """A leaflet without personal details, as ``respond`` makes it, or why not."""
         try:
             data, name, _decision = self.document(code, handout)
-        except Busy as exc:
+        except DeskError as exc:
             return self.busy(exc)
         except HandoutError as exc:
             return self.page("error.html", 400, message=_sentence(exc.message))
@@ -562,7 +661,7 @@ class _Desk:
                    "formats": FORMATS, "refusal": _refusal(decision), "values": values,
                    "paper": "a4", "fmt": "standard", "second": cat.SOURCE_LANGUAGE,
                    "languages": self.library.languages(),
-                   "preview": None, "error": None}
+                   "preview": None, "error": None, "choice_error": None}
         try:
             self.check_csrf()
             paper, fmt, second = self.choices(code, handout)
@@ -573,17 +672,15 @@ class _Desk:
                 raise PersonalError(str(context["refusal"] or "this leaflet does not print"))
             personal = parse_personal(values)
             char = missing_glyph(" ".join(str(v) for v in values.values()))
-            if char is not None:
-                raise PersonalError(f"the personal details contain U+{ord(char):04X}, which no"
-                                    " installed font can print; remove it")
+            if char is not None:  # before a worker is busied; the worker checks again
+                raise MissingGlyphError(_no_font(char), char=char)
             job = self.job(code, handout, paper, fmt, decision, personal or None, second)
             data = (self.renders.render(job)[0] if personal
                     else self.documents.get(job))
-        except Busy as exc:
+        except DeskError as exc:
             return self.busy(exc)
         except MissingGlyphError as exc:
-            context["error"] = _sentence(f"the personal details contain U+{ord(exc.char):04X},"
-                                         " which no installed font can print; remove it")
+            context["error"] = _sentence(_no_font(exc.char))
             return self.page("leaflet.html", 400, **context)
         except HandoutError as exc:
             context["error"] = _sentence(exc.message)
@@ -594,7 +691,8 @@ class _Desk:
             return self.page("leaflet.html", **context)
         return _pdf_response(data, job.target.name, download=action == "download")
 
-    def busy(self, exc: Busy) -> Any:
+    def busy(self, exc: DeskError) -> Any:
+        """503: busy now, or a render that did not finish; try again."""
         body, status = self.page("error.html", 503, message=_sentence(exc.message))
         return body, status, {"Retry-After": str(RETRY_AFTER)}
 
@@ -602,16 +700,28 @@ class _Desk:
         """The build output's gallery, its thumbnails and published leaflets."""
         from flask import abort, send_from_directory
 
-        suffix = Path(name).suffix.lower()
-        if suffix not in STATIC_SUFFIXES or any(part.startswith(".") for part in
-                                                Path(name).parts):
+        path = Path(name)
+        suffix = path.suffix.lower()
+        if suffix not in STATIC_SUFFIXES or any(part.startswith(".") for part in path.parts):
             abort(404)
+        if suffix == ".pdf" and len(path.parts) == 2:  # <lang>/<handout>-<paper>….pdf
+            handout = next((h for h in self.library.handouts()
+                            if path.stem.startswith(f"{h}-")), None)
+            codes = {lang.code for lang in self.library.languages()}
+            if handout is None or path.parts[0] not in codes or not self.library.decision(
+                    path.parts[0], handout).publishes:
+                abort(404)  # built before its translation stopped publishing
         return send_from_directory(self.options.out, name, mimetype=STATIC_SUFFIXES[suffix])
 
 
 def _sentence(message: str) -> str:
     message = message.strip()
     return (message[:1].upper() + message[1:]).rstrip(".") + "."
+
+
+def _no_font(char: str) -> str:
+    return (f"the personal details contain U+{ord(char):04X}, which no installed font can"
+            " print; remove it")
 
 
 def _reason(decision: Decision) -> str:
@@ -640,15 +750,30 @@ def serve(project: Project, options: DeskOptions, host: str = DEFAULT_HOST,
         raise DeskError(f"the print desk on {host} would be open to the network; give it an"
                         " access token (--token-file)")
     app = create_app(project, options)
-    server = create_server(app, host=host, port=port, threads=options.workers + options.queue,
-                           connection_limit=100, max_request_body_size=MAX_FORM_BYTES,
-                           channel_timeout=60, ident="handouts")
     try:
+        server = create_server(app, host=host, port=port, threads=_threads(options),
+                               connection_limit=100, max_request_body_size=MAX_FORM_BYTES,
+                               channel_timeout=60, ident="handouts", **_proxy(options))
         if on_ready is not None:
             on_ready(server)
         server.run()
     finally:
         app.extensions["desk"].close()
+
+
+def _threads(options: DeskOptions) -> int:
+    """More threads than render slots, so that a full queue is answered 503 at once
+    rather than left waiting for a thread."""
+    return options.workers + options.queue + 4
+
+
+def _proxy(options: DeskOptions) -> dict[str, Any]:
+    """Trust X-Forwarded-Proto from a reverse proxy on this machine (cookies: Secure)."""
+    if not options.behind_proxy:
+        return {}
+    return {"trusted_proxy": "127.0.0.1", "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-host"},
+            "clear_untrusted_proxy_headers": True}
 
 
 @contextmanager
@@ -658,8 +783,11 @@ def running(project: Project, options: DeskOptions) -> Iterator[str]:
     from waitress import create_server
 
     app = create_app(project, options)
-    server = create_server(app, host="127.0.0.1", port=0,
-                           threads=options.workers + options.queue)
+    try:
+        server = create_server(app, host="127.0.0.1", port=0, threads=_threads(options))
+    except BaseException:
+        app.extensions["desk"].close()
+        raise
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -668,4 +796,6 @@ def running(project: Project, options: DeskOptions) -> Iterator[str]:
         server.close()
         server.task_dispatcher.shutdown()
         thread.join(timeout=5)
+        for channel in list(server._map.values()):  # browsers keep connections open
+            channel.close()
         app.extensions["desk"].close()

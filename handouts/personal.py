@@ -48,23 +48,23 @@ def parse_personal(form: Mapping[str, str]) -> Personal:
     values: dict[str, str] = {}
     for key in ("name", "clinician", "note"):
         value = form.get(key, "") or ""
-        if key == "note":  # a textarea sends CRLF; lines are kept, blank ones dropped
-            lines = [line.strip() for line in value.replace("\r\n", "\n").split("\n")]
-            value = "\n".join(line for line in lines if line)
-        else:
-            value = " ".join(value.split()) if value.isprintable() else value.strip()
         label = LABELS[key]
+        # A textarea sends CRLF; the note's lines are kept, blank ones dropped.
+        lines = value.replace("\r\n", "\n").split("\n") if key == "note" else [value]
+        refused = next(filter(None, (refused_character(line, joiners=True)
+                                     for line in lines)), None)
+        if refused:
+            raise PersonalError(f"{label} contains U+{ord(refused):04X}, a control or invisible"
+                                " formatting character that can reorder or hide text on paper;"
+                                " retype it")
+        # Runs of spaces (no-break and ideographic ones too) become one space.
+        value = "\n".join(" ".join(line.split()) for line in lines if line.split())
         if len(value) > MAX_LENGTH[key]:
             raise PersonalError(f"{label} is {len(value)} characters long; the limit is"
                                 f" {MAX_LENGTH[key]}. Shorten it")
         if key == "note" and value.count("\n") >= MAX_NOTE_LINES:
             raise PersonalError(f"{label} has {value.count(chr(10)) + 1} lines; the limit is"
                                 f" {MAX_NOTE_LINES}")
-        refused = refused_character(value.replace("\n", ""), joiners=True)
-        if refused:
-            raise PersonalError(f"{label} contains U+{ord(refused):04X}, a control or invisible"
-                                " formatting character that can reorder or hide text on paper;"
-                                " retype it")
         values[key] = value
     return Personal(**values, appointment=_appointment(form.get("appointment", "") or ""))
 
@@ -75,8 +75,9 @@ def _appointment(value: str) -> dt.datetime | None:
     if not value:
         return None
     label = LABELS["appointment"]
-    try:
-        when = dt.datetime.fromisoformat(value) if len(value) <= 19 else None
+    try:  # a date alone would print as midnight: the time is required
+        when = (dt.datetime.fromisoformat(value)
+                if len(value) <= 19 and "T" in value else None)
     except ValueError:
         when = None
     if when is None or when.tzinfo is not None:

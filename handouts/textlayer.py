@@ -530,7 +530,7 @@ def surface_problems() -> tuple[str, ...]:
 
     problems = []
     try:
-        source = inspect.getsource(text.draw_first_line)
+        source = inspect.getsource(_INSTALLED.get("stock", text.draw_first_line))
     except (OSError, TypeError):
         problems.append("the source of weasyprint.draw.text.draw_first_line is not installed")
     else:
@@ -556,32 +556,45 @@ def surface_warning() -> str | None:
             " readers and copy and paste get some Hindi, Arabic-script and Urdu words wrong")
 
 
+# This thread's state while it renders inside exact_text_layer(); other threads, and
+# renders outside the block, draw as WeasyPrint does.
+_LOCAL = threading.local()
+_INSTALLED: dict[str, Callable[..., Any]] = {}  # "stock": WeasyPrint's own function
+_INSTALL = threading.Lock()
+
+
+def _dispatch(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str,
+              matrix: Any) -> Any:
+    """Installed once as ``draw_first_line``: the copy for a thread inside the block."""
+    stock = _INSTALLED["stock"]
+    state = getattr(_LOCAL, "state", None)
+    if state is None:
+        return stock(stream, textbox, text_overflow, block_ellipsis, matrix)
+    return _draw_first_line(state, stock, stream, textbox, text_overflow, block_ellipsis,
+                            matrix)
+
+
 @contextmanager
 def exact_text_layer(enabled: bool = True) -> Iterator[Finisher]:
-    """Draw lines with the exact text mapping within this block.
+    """Draw lines with the exact text mapping within this block (this thread only).
 
     Pass the finisher it yields to ``write_pdf``: it writes the fonts' maps. It raises
     :class:`TextLayerError` if the PDF is not in the shape it knows; render again
-    without the text layer then. Other threads draw as WeasyPrint does.
+    without the text layer then.
     """
     if not enabled or surface_problems():
         yield lambda document, pdf: None
         return
     from weasyprint.draw import text
 
+    with _INSTALL:  # one dispatcher for good: installing per block races between threads
+        if "stock" not in _INSTALLED:
+            _INSTALLED["stock"] = text.draw_first_line
+            text.draw_first_line = _dispatch
     state = _State()
-    stock = text.draw_first_line
-    owner = threading.get_ident()
-
-    def draw(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str,
-             matrix: Any) -> Any:
-        if threading.get_ident() != owner:
-            return stock(stream, textbox, text_overflow, block_ellipsis, matrix)
-        return _draw_first_line(state, stock, stream, textbox, text_overflow,
-                                block_ellipsis, matrix)
-
-    text.draw_first_line = draw
+    outer = getattr(_LOCAL, "state", None)
+    _LOCAL.state = state
     try:
         yield lambda document, pdf: _finish(state, pdf)
     finally:
-        text.draw_first_line = stock
+        _LOCAL.state = outer

@@ -220,7 +220,9 @@ class DocumentRenderer:
                 if bilingual:
                     texts.append((msgid, printed_message(second.catalog, msgid,
                                                          second.english_for)))
-        return Expected(texts, numbers, copies=2 if bilingual else 1)
+        personal = job.personal
+        typed = " ".join((personal.name, personal.clinician, personal.note)) if personal else ""
+        return Expected(texts, numbers, copies=2 if bilingual else 1, typed=typed)
 
 
 def source_text(locales_dir: Path) -> LoadedCatalog:
@@ -290,23 +292,33 @@ def _limited(job: Job, run: Callable[[DocumentRenderer], _T]) -> _T | HandoutErr
         return run(_renderer)
     except _TooSlow:
         return RenderError(f"{job.target.name} took more than {RENDER_SECONDS} s to lay out;"
-                           " not published. Shorten the translation or simplify the logo",
-                           language=job.language)
+                           f" not published. {_advice(job)}", language=job.language)
     except MemoryError:
         return RenderError(f"{job.target.name} needed more than"
-                           f" {RENDER_MEMORY // 2**20} MB of memory; not published. Shorten"
-                           " the translation or simplify the logo", language=job.language)
+                           f" {RENDER_MEMORY // 2**20} MB of memory; not published."
+                           f" {_advice(job)}", language=job.language)
     finally:
         signal.alarm(0)
+
+
+def _advice(job: Job) -> str:
+    if job.personal:
+        return "Shorten the note, or print without the personal details"
+    return "Shorten the translation or simplify the logo"
 
 
 def start_desk_worker(settings: Settings) -> None:
     """The print desk's pool initializer: a renderer with its fonts and CSS loaded, and
     WeasyPrint warmed by one small page, so that the first patient does not wait."""
+    global _renderer
     _start_worker(settings, None)
     if isinstance(_renderer, DocumentRenderer):
-        _renderer.renderer.render('<html lang="en"><head><title>warm</title></head>'
-                                  "<body><p>Ready.</p></body></html>")
+        try:
+            _renderer.renderer.render('<html lang="en"><head><title>warm</title></head>'
+                                      "<body><p>Ready.</p></body></html>")
+        except Exception as exc:  # an initializer that raises is restarted forever
+            _renderer = RenderError(f"the renderer could not start: {type(exc).__name__}:"
+                                    f" {exc}; run scripts/setup.sh")
 
 
 def _lost(results: queue.SimpleQueue[tuple[int, Written | HandoutError]], index: int,

@@ -11,6 +11,7 @@ with the gate's decision ignored in ``_Desk.personal``,
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,28 @@ def test_the_paper_defaults_to_the_clinic_files(built: tuple[Path, BuildReport])
     assert '<input type="hidden" name="paper" value="letter">' in page
 
 
+def counted(desk: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The digests the desk's workers are asked to render (they still render)."""
+    renders = desk.extensions["desk"].renders
+    calls: list[str] = []
+    real = renders.render
+
+    def render(job: Any) -> Any:
+        calls.append(job.digest)
+        return real(job)
+
+    monkeypatch.setattr(renders, "render", render)
+    return calls
+
+
 def test_a_leaflet_without_personal_details_comes_from_the_build_output(
-        desk: Any, built: tuple[Path, BuildReport]) -> None:
+        desk: Any, built: tuple[Path, BuildReport], monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted(desk, monkeypatch)
+    for code in ("es", "ar", "zh_CN"):
+        response = desk.test_client().get(f"/pdf/{code}/{HANDOUT}", query_string={
+            "paper": "letter", "format": "standard"})
+        assert response.data == output_path(built[0], code, HANDOUT, "letter").read_bytes()
+    assert calls == []  # not one render: the build output was up to date
     response = desk.test_client().get(f"/pdf/es/{HANDOUT}",
                                       query_string={"paper": "a4", "format": "standard"})
     assert response.status_code == 200
@@ -99,7 +120,9 @@ def test_a_leaflet_without_personal_details_comes_from_the_build_output(
         f'inline; filename="{HANDOUT}-a4.pdf"')
 
 
-def test_an_unbuilt_leaflet_is_rendered_once_then_cached(desk: Any) -> None:
+def test_an_unbuilt_leaflet_is_rendered_once_then_cached(
+        desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted(desk, monkeypatch)
     client = desk.test_client()
     documents = desk.extensions["desk"].documents
     query = {"paper": "a4", "format": "large-print", "download": "1"}
@@ -111,6 +134,7 @@ def test_an_unbuilt_leaflet_is_rendered_once_then_cached(desk: Any) -> None:
     assert len(cached) >= 1
     assert client.get(f"/pdf/fr/{HANDOUT}", query_string=query).data == first.data
     assert set(documents.cache) == cached
+    assert len(calls) == 1
 
 
 def test_personal_details_print_in_the_box_on_page_1(desk: Any, tmp_path: Path) -> None:
@@ -133,8 +157,11 @@ def test_personal_details_print_in_the_box_on_page_1(desk: Any, tmp_path: Path) 
     assert notdef_glyphs(pdf) == []
 
 
-def test_preview_shows_page_1_inline_and_stores_nothing(desk: Any) -> None:
+def test_preview_shows_page_1_inline_and_caches_nothing(
+        desk: Any, built: tuple[Path, BuildReport]) -> None:
     client = desk.test_client()
+    cached = dict(desk.extensions["desk"].documents.cache)
+    files = sorted(built[0].rglob("*"))
     response = client.post(f"/personal/es/{HANDOUT}",
                            data=form(client, f"/leaflet/es/{HANDOUT}") | {
                                "name": "Ana Pérez", "action": "preview"})
@@ -142,11 +169,27 @@ def test_preview_shows_page_1_inline_and_stores_nothing(desk: Any) -> None:
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert '<img src="data:image/png;base64,' in page
     assert 'value="Ana Pérez"' in page  # the form keeps what was typed, for Print
+    assert desk.extensions["desk"].documents.cache == cached
+    assert sorted(built[0].rglob("*")) == files
+
+
+def test_a_clinic_number_in_the_note_does_not_stop_the_print(desk: Any) -> None:
+    """The safety check counts the clinic's numbers on the page; the note's are its own."""
+    client = desk.test_client()
+    response = client.post(f"/personal/es/{HANDOUT}", data=form(
+        client, f"/leaflet/es/{HANDOUT}") | {"note": "Llame al +1 555 0100 o al 911.",
+                                             "action": "print"})
+    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def test_personal_render_needs_the_form_token(desk: Any) -> None:
     client = desk.test_client()
     fields = form(client) | {"name": "X", "action": "print"}
+    planted = desk.test_client()  # a cookie it did not sign, planted from elsewhere
+    planted.set_cookie("desk_csrf", "nonce.signature")
+    refused = planted.post(f"/personal/ar/{HANDOUT}", data=fields | {
+        "csrf": "nonce.signature"})
+    assert refused.status_code == 400
     for token in (None, "", "forged" * 8):
         data = {k: v for k, v in fields.items() if k != "csrf"}
         if token is not None:
@@ -167,6 +210,8 @@ def test_personal_render_needs_the_form_token(desk: Any) -> None:
     ({"appointment": "tomorrow"}, "Next appointment must be a date and time such as"
                                   " 2026-12-03T14:30."),
     ({"appointment": "1999-01-01T10:00"}, "Next appointment must be between 2000 and 2099."),
+    ({"appointment": "2026-12-03"}, "Next appointment must be a date and time such as"
+                                    " 2026-12-03T14:30."),
     ({"note": f"Take care {NO_FONT}"}, "The personal details contain U+1F9FF, which no"
                                        " installed font can print; remove it."),
     ({"paper": "a3"}, "Choose a paper, a format and a second language from the lists."),
@@ -192,14 +237,36 @@ def test_a_form_of_10_kb_is_refused_with_a_message(desk: Any) -> None:
     assert "The form is larger than 16 KB; shorten the note." in response.get_data(as_text=True)
 
 
-def test_unknown_languages_handouts_and_files_are_404(desk: Any) -> None:
+UNKNOWN = ("/leaflet/xx/" + HANDOUT, "/leaflet/ar/nope", "/pdf/ar/../../etc",
+           "/gallery/../pyproject.toml", "/gallery/.handouts-manifest.json",
+           "/gallery/ar/x.py", "/gallery/%2e%2e/outside.pdf", "/gallery/../outside.pdf",
+           "/gallery/.hidden.pdf", "/gallery/xx/nope-a4.pdf")
+
+
+def test_unknown_languages_handouts_and_files_are_404(
+        built: tuple[Path, BuildReport], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "es").mkdir(parents=True)
+    shutil.copy(output_path(built[0], "es", HANDOUT, "a4"), out / "es")
+    (tmp_path / "outside.pdf").write_bytes(b"%PDF-1.7 not the output's")
+    (out / ".hidden.pdf").write_bytes(b"%PDF-1.7 hidden")
+    app = create_app(Project(ROOT), DeskOptions(out=out, workers=1, queue=0))
+    try:
+        client = app.test_client()
+        with client.get(f"/gallery/es/{HANDOUT}-a4.pdf") as published:
+            assert published.status_code == 200
+        refused = [path for path in UNKNOWN if client.get(path).status_code != 404]
+        assert refused == []
+        assert "There is no such page." in client.get(UNKNOWN[0]).get_data(as_text=True)
+    finally:
+        app.extensions["desk"].close()
+
+
+def test_without_a_token_only_this_machines_names_are_answered(desk: Any) -> None:
     client = desk.test_client()
-    for path in ("/leaflet/xx/" + HANDOUT, "/leaflet/ar/nope", "/pdf/ar/../../etc",
-                 "/gallery/../pyproject.toml", "/gallery/.handouts-manifest.json",
-                 "/gallery/ar/x.py"):
-        response = client.get(path)
-        assert response.status_code == 404, path
-        assert "There is no such page." in response.get_data(as_text=True)
+    assert client.get("/", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    rebound = client.get("/", headers={"Host": "attacker.example:8000"})
+    assert rebound.status_code == 400
 
 
 def test_security_headers_on_every_answer(desk: Any) -> None:
@@ -287,6 +354,10 @@ def test_a_refused_leaflet_is_refused_on_the_page_with_the_reason(
         assert "Not available: held back: stockholm-syndrome-treatment has 1 untranslated" in page
         assert "/preview/fr/" not in page
         assert client.get(f"/pdf/fr/{HANDOUT}").status_code == 404
+        stale = output_path(tmp_path, "fr", HANDOUT, "a4")  # built before the edit
+        stale.parent.mkdir(parents=True)
+        stale.write_bytes(b"%PDF-1.7 stale")
+        assert client.get(f"/gallery/fr/{stale.name}").status_code == 404
         fields = form(client, f"/leaflet/es/{HANDOUT}") | {"name": "X", "action": "print"}
         refused = client.post(f"/personal/fr/{HANDOUT}", data=fields)
         assert refused.status_code == 400

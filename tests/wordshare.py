@@ -52,6 +52,9 @@ class _BodyText(HTMLParser):
     """Text nodes inside <body>, outside <style>/<script>; block ends become spaces."""
 
     SKIP = frozenset({"style", "script", "title", "head"})
+    BLOCKS = frozenset({"br", "p", "li", "div", "td", "th", "h1", "h2", "h3", "h4", "ul",
+                        "ol", "dl", "dt", "dd", "section", "article", "main", "header",
+                        "footer", "body", "html", "table", "tr"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -64,12 +67,13 @@ class _BodyText(HTMLParser):
             self.in_body = True
         elif tag in self.SKIP:
             self.skipping.append(tag)
-        self.parts.append(" " if tag in ("br", "p", "li", "div", "td", "th") else "")
+        self.parts.append(" " if tag in self.BLOCKS else "")
 
     def handle_endtag(self, tag: str) -> None:
         if self.skipping and self.skipping[-1] == tag:
             self.skipping.pop()
-        self.parts.append(" ")
+        if tag in self.BLOCKS or tag in self.SKIP:  # </b>, </span>: the word goes on
+            self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
         if self.in_body and not self.skipping:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import catalog as cat
+from . import workers
 from .build import BuildOptions, Digests, make_plan
 from .clinic import Clinic
 from .domains import handout_names
@@ -39,14 +40,7 @@ from .pdf import missing_glyph
 from .personal import FIELDS, LABELS, MAX_LENGTH, Personal, parse_personal
 from .project import Project
 from .render import FORMATS, PAPERS, handout_title, make_environment
-from .workers import (
-    GRACE_SECONDS,
-    RENDER_SECONDS,
-    Job,
-    Settings,
-    make_in_worker,
-    start_desk_worker,
-)
+from .workers import Job, Settings, make_in_worker, start_desk_worker
 
 if TYPE_CHECKING:
     from flask import Flask, Response
@@ -134,7 +128,8 @@ class Renders:
                 pool = self.pool
                 pending = pool.apply_async(make_in_worker, (job,))
             try:
-                result = pending.get(timeout=RENDER_SECONDS + GRACE_SECONDS)
+                # The worker's own alarm fires first; this catches one stuck in C code.
+                result = pending.get(timeout=workers.RENDER_SECONDS + workers.GRACE_SECONDS)
             except multiprocessing.TimeoutError:
                 self._restart(pool)
                 raise DeskError("the leaflet took too long to render; try again, or print it"

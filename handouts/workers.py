@@ -291,14 +291,18 @@ def _limited(job: Job, run: Callable[[DocumentRenderer], _T]) -> _T | HandoutErr
     try:
         return run(_renderer)
     except _TooSlow:
-        return RenderError(f"{job.target.name} took more than {RENDER_SECONDS} s to lay out;"
+        return RenderError(f"{_named(job)} took more than {RENDER_SECONDS} s to lay out;"
                            f" not published. {_advice(job)}", language=job.language)
     except MemoryError:
-        return RenderError(f"{job.target.name} needed more than"
+        return RenderError(f"{_named(job)} needed more than"
                            f" {RENDER_MEMORY // 2**20} MB of memory; not published."
                            f" {_advice(job)}", language=job.language)
     finally:
         signal.alarm(0)
+
+
+def _named(job: Job) -> str:
+    return "the leaflet with the personal details" if job.personal else job.target.name
 
 
 def _advice(job: Job) -> str:

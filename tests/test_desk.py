@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import CLINIC, DATA, HANDOUT, ROOT
+from limits import limited
 from pdfread import lang, notdef_glyphs, text
 from pdfua import languages
 from texts import leaflet
 
 from handouts.build import BuildReport
 from handouts.cli import cli
-from handouts.desk import CSP, DeskOptions, Library, create_app
+from handouts.desk import CSP, DeskOptions, Library, create_app, running
 from handouts.output import output_path
 from handouts.project import Project
 
@@ -300,6 +301,65 @@ def test_a_full_queue_answers_503_with_retry_after(desk: Any) -> None:
     assert "Every print worker is busy; try again in a few seconds." in response.get_data(
         as_text=True)
     assert client.post(f"/personal/ar/{HANDOUT}", data=fields).status_code == 200
+
+
+@pytest.mark.parametrize(("behaviour", "message", "status"), [
+    ("slow", "The leaflet with the personal details took more than 1 s to lay out; not"
+             " published. Shorten the note, or print without the personal details.", 400),
+    ("greedy", "The leaflet with the personal details needed more than 1024 MB of memory;"
+               " not published. Shorten the note, or print without the personal details.",
+     400),
+    ("stuck", "The leaflet took too long to render; try again, or print it without the"
+              " personal details.", 503),
+])
+def test_a_personalised_leaflet_has_the_builds_time_and_memory_limits(
+        built: tuple[Path, BuildReport], monkeypatch: pytest.MonkeyPatch, behaviour: str,
+        message: str, status: int) -> None:
+    limited(monkeypatch, behaviour)  # before the pool forks: the workers inherit it
+    app = create_app(Project(ROOT), DeskOptions(out=built[0], workers=1, queue=1))
+    try:
+        client = app.test_client()
+        response = client.post(f"/personal/es/{HANDOUT}", data=form(
+            client, f"/leaflet/es/{HANDOUT}") | {"name": "X", "action": "print"})
+        assert (response.status_code, message in response.get_data(as_text=True)) == (
+            status, True), response.get_data(as_text=True)
+        # The next patient is served: a new worker, or a new pool.
+        response = client.post(f"/personal/ar/{HANDOUT}", data=form(client) | {
+            "name": "Y", "action": "print"})
+        assert response.status_code == 200
+    finally:
+        app.extensions["desk"].close()
+
+
+def test_over_http_a_full_queue_is_answered_at_once(
+        built: tuple[Path, BuildReport], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through waitress: one slot, held by a slow Spanish render; the next is 503 now."""
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    limited(monkeypatch, "slow")  # the Spanish render holds its worker for 1 s
+    with running(Project(ROOT), DeskOptions(out=built[0], workers=1, queue=0)) as url:
+        results: list[int] = []
+
+        def fetch(path: str) -> None:
+            try:
+                with urllib.request.urlopen(url + path, timeout=60) as answer:
+                    results.append(answer.status)
+            except urllib.error.HTTPError as exc:
+                results.append(exc.code)
+
+        slow = threading.Thread(target=fetch, args=(
+            f"/pdf/es/{HANDOUT}?paper=a4&format=large-print",))
+        slow.start()
+        time.sleep(0.4)
+        fetch(f"/pdf/ar/{HANDOUT}?paper=a4&format=large-print")
+        slow.join()
+    # One is answered 503 while the other holds the only slot, not queued behind it:
+    # the Arabic one (the Spanish then hits its time limit, 400) or, on a machine slow
+    # enough that the Arabic one came first, the Spanish one.
+    assert sorted(results) in ([400, 503], [200, 503])
 
 
 def test_a_token_guards_every_request(built: tuple[Path, BuildReport]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from limits import limited
 from pdfread import squash, text
 
 from handouts.build import BuildOptions, build
@@ -395,32 +396,6 @@ def test_numbers_read_in_visual_order_on_rtl_pages(tmp_path: Path) -> None:
     assert "+1\u00a0555\u00a00100" in page_text(data)
     runs = [run for line in visual_lines(data) for run in number_runs(line)]
     assert runs.count("15550100") == 1 and runs.count("112") == 1
-
-
-def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
-    """Make the Spanish document slow, stuck or greedy, inside the forked workers."""
-    import signal
-    import time
-
-    from handouts import workers as build_module
-    from handouts.pdf import Renderer
-
-    monkeypatch.setattr(build_module, "RENDER_SECONDS", 1)
-    monkeypatch.setattr(build_module, "GRACE_SECONDS", 3)  # slack for a loaded machine
-    monkeypatch.setattr(build_module, "RENDER_MEMORY", 2**30)
-    real = Renderer.render
-
-    def render(self: Renderer, html: str) -> tuple[bytes, int]:
-        if 'lang="es"' in html:
-            if behaviour == "stuck":
-                signal.signal(signal.SIGALRM, signal.SIG_IGN)  # as if stuck in C code
-            if behaviour in ("slow", "stuck"):
-                time.sleep(20)
-            else:
-                bytearray(2 * 2**30)
-        return real(self, html)
-
-    monkeypatch.setattr(Renderer, "render", render)
 
 
 @pytest.mark.parametrize(("behaviour", "message"), [

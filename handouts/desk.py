@@ -34,7 +34,7 @@ from .build import BuildOptions, Digests, make_plan
 from .clinic import Clinic
 from .domains import handout_names
 from .errors import DeskError, HandoutError, MissingGlyphError, PersonalError
-from .gate import FAILED, HELD, PUBLISH, Decision, decide, leaflet_text
+from .gate import Decision, decide, leaflet_text
 from .output import MANIFEST, Manifest, output_path
 from .pdf import missing_glyph
 from .personal import FIELDS, LABELS, MAX_LENGTH, Personal, parse_personal
@@ -306,12 +306,15 @@ class Documents:
                 if job.digest in self.cache:
                     self.cache.move_to_end(job.digest)
                     return self.cache[job.digest]
-            data, _pages = self.renders.render(job)
-            with self.lock:
-                self.cache[job.digest] = data
-                while len(self.cache) > CACHED_DOCUMENTS:
-                    self.cache.popitem(last=False)
-                self.rendering.pop(job.digest, None)
+            try:
+                data, _pages = self.renders.render(job)
+                with self.lock:
+                    self.cache[job.digest] = data
+                    while len(self.cache) > CACHED_DOCUMENTS:
+                        self.cache.popitem(last=False)
+            finally:  # cached before the lock goes; a failed render leaves no lock behind
+                with self.lock:
+                    self.rendering.pop(job.digest, None)
         return data
 
 
@@ -538,8 +541,7 @@ class _Desk:
                  for lang in self.library.languages()]
         return self.page("index.html", query=query, languages=languages, handouts=handouts,
                          table=table, statuses={lang.code: dict(cells) for lang, cells in table},
-                         titles={h: self.library.title("en", h) for h in names},
-                         PUBLISH=PUBLISH, HELD=HELD, FAILED=FAILED)
+                         titles={h: self.library.title("en", h) for h in names})
 
     def choices(self, code: str, handout: str) -> tuple[str, str, str]:
         """The validated (paper, format, second language) of a request."""

@@ -412,21 +412,28 @@ _MSGFMT_LINE = re.compile(r"^<stdin>:(\d+):(?:\d+:)? (?!warning:)(.*)$", re.MULT
 def _msgfmt(text: str, path: Path, code: str, *options: str) -> list[tuple[int, str]]:
     """GNU msgfmt's errors for ``text``, as (line, message); empty when it accepts it."""
     try:
-        result = subprocess.run(
-            ["msgfmt", *options, "-o", os.devnull, "-"], input=text.encode("utf-8"),
-            capture_output=True, timeout=60, check=False,
-            env={**os.environ, "LC_ALL": "C", "LANGUAGE": ""})
+        returncode, output = _run_msgfmt(text, options)
     except FileNotFoundError:
         raise SetupError("GNU gettext's msgfmt is not installed; run: sudo scripts/setup.sh"
                          " (or apt-get install gettext)") from None
     except subprocess.TimeoutExpired:
         raise CatalogError("GNU msgfmt took over 60 s to read it; the file is malformed or"
                            " far too large", path=path, language=code) from None
-    if result.returncode == 0:
+    if returncode == 0:
         return []
-    output = result.stderr.decode("utf-8", "replace")
     found = [(int(m[1]), m[2].strip()) for m in _MSGFMT_LINE.finditer(output)]
     return found or [(0, (output.strip().splitlines() or ["failed"])[0])]
+
+
+@functools.lru_cache(maxsize=64)
+def _run_msgfmt(text: str, options: tuple[str, ...]) -> tuple[int, str]:
+    """msgfmt's exit code and messages, once per content: the gate loads the same
+    catalogs for the gallery, the build and ``check``, also from copies of the project."""
+    result = subprocess.run(
+        ["msgfmt", *options, "-o", os.devnull, "-"], input=text.encode("utf-8"),
+        capture_output=True, timeout=60, check=False,
+        env={**os.environ, "LC_ALL": "C", "LANGUAGE": ""})
+    return result.returncode, result.stderr.decode("utf-8", "replace")
 
 
 def gnu_check(text: str, path: Path, code: str) -> list[tuple[int, str]]:

@@ -6,6 +6,7 @@ Errors block publication; warnings (fuzzy, identical to English) are advice.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -148,6 +149,17 @@ def check_message(source: str, translation: str, *, rtl: bool = False
     ``rtl``: the language is written right to left, so direction marks and
     isolates may appear (never by a number).
     """
+    return list(_check_message(source, translation, rtl))
+
+
+@functools.lru_cache(maxsize=8192)
+def _check_message(source: str, translation: str, rtl: bool) -> tuple[tuple[str, str], ...]:
+    """Cached: the gate, the gallery and ``check`` judge the same pairs, once per
+    handout and per build."""
+    return tuple(_problems(source, translation, rtl=rtl))
+
+
+def _problems(source: str, translation: str, *, rtl: bool) -> list[tuple[str, str]]:
     if not translation:
         return []
     problems: list[tuple[str, str]] = []

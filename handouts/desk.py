@@ -39,7 +39,7 @@ from .output import MANIFEST, Manifest, output_path
 from .pdf import missing_glyph
 from .personal import FIELDS, LABELS, MAX_LENGTH, Personal, parse_personal
 from .project import Project
-from .render import FORMATS, PAPERS, handout_title, make_environment
+from .render import FORMATS, PAPERS, compile_templates, handout_title, make_environment
 from .workers import Job, Settings, make_in_worker, start_desk_worker
 
 if TYPE_CHECKING:
@@ -114,7 +114,9 @@ class Renders:
         self.pool = self._start()
 
     def _start(self) -> Any:
-        # fork: the workers inherit the imported code; each loads fonts and CSS once.
+        # fork: the workers inherit the imported code and the compiled templates; each
+        # loads fonts and CSS once.
+        compile_templates(self.settings.project.templates_dir)
         context = multiprocessing.get_context("fork")
         return context.Pool(self.workers, start_desk_worker, (self.settings,),
                             maxtasksperchild=200)

@@ -117,11 +117,13 @@ def _coverage() -> tuple[list[int], list[int]]:
 _NO_GLYPH = {"Cc", "Cf", "Zl", "Zp"}
 
 
+@functools.lru_cache(maxsize=8192)
 def missing_glyph(text: str) -> str | None:
     """The first character of ``text`` that no installed font covers, if any.
 
     Judged from the fonts' coverage (fontconfig), not from WeasyPrint's log
-    messages, whose wording and arguments change between releases.
+    messages, whose wording and arguments change between releases. Cached: the
+    gate checks the same translations for every handout and build.
     """
     starts, ends = _coverage()
     for char in sorted(set(text)):

@@ -11,6 +11,7 @@ import functools
 import html
 import pickle
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,9 +67,34 @@ PAPERS = {
 }
 
 
+class _CompiledTemplates:
+    """Jinja's compiled templates, kept in this process's memory for
+    ``jinja2.MemcachedBytecodeCache``: every environment (the gallery's, each worker's,
+    each build's in one process) reuses them, and forked workers inherit them. Jinja
+    keys them by name and file and compiles a template again when its source changes."""
+
+    def __init__(self, size: int) -> None:
+        self._code: dict[str, bytes] = {}
+        self._size = size
+        self._lock = threading.Lock()  # the print desk renders from several threads
+
+    def get(self, key: str) -> bytes | None:
+        return self._code.get(key)
+
+    def set(self, key: str, value: bytes, timeout: int | None = None) -> None:
+        with self._lock:
+            if key not in self._code and len(self._code) >= self._size:
+                del self._code[next(iter(self._code))]  # the oldest
+            self._code[key] = value
+
+
+_COMPILED = jinja2.MemcachedBytecodeCache(_CompiledTemplates(256))  # type: ignore[arg-type]
+
+
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     """One environment per process; gettext callables come with each render call."""
     env = jinja2.Environment(
+        bytecode_cache=_COMPILED,
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -79,6 +105,16 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     # Variables go to gettext as keyword arguments, so we control the formatting.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     return env
+
+
+def compile_templates(templates_dir: Path) -> None:
+    """Compile every template now, so that worker processes forked later start with them."""
+    env = make_environment(templates_dir)
+    for name in env.list_templates(extensions=["html"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            continue  # reported where the template is used, with its file and line
 
 
 @functools.lru_cache(maxsize=4096)

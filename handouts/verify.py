@@ -10,6 +10,7 @@ WeasyPrint drew, after line breaking and bidirectional reordering.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -112,8 +113,7 @@ def visual_lines(data: bytes) -> list[str]:
         for index in range(len(document)):
             textpage = document[index].get_textpage()
             glyphs = []
-            for i in range(textpage.count_chars()):
-                char = textpage.get_text_range(i, 1)
+            for i, char in enumerate(_chars(textpage)):
                 if char.strip():
                     left, bottom, _right, top = textpage.get_charbox(i)
                     glyphs.append(((bottom + top) / 2, left, bottom, top, char))
@@ -134,6 +134,23 @@ def visual_lines(data: bytes) -> list[str]:
     return lines
 
 
+def _chars(textpage: Any) -> list[str]:
+    """The page's characters, one per PDFium character index ("" where it has no text).
+
+    Not the page's text string: characters that map to no text are left out
+    of it, so its positions drift from the indices of the character boxes."""
+    import pypdfium2.raw as pdfium_c
+
+    return [chr(code) if code else ""
+            for code in map(functools.partial(pdfium_c.FPDFText_GetUnicode, textpage.raw),
+                            range(textpage.count_chars()))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _letters(char: str) -> str:
+    return skeleton(char)
+
+
 @dataclass
 class _Page:
     """One page's text layer: its characters' skeleton, and which glyph each came from."""
@@ -148,8 +165,8 @@ def _read(document: object) -> list[_Page]:
         textpage = document[index].get_textpage()  # type: ignore[index]
         letters: list[str] = []
         glyphs: list[int] = []
-        for i, char in enumerate(textpage.get_text_range()):
-            for letter in skeleton(char):
+        for i, char in enumerate(_chars(textpage)):
+            for letter in _letters(char):
                 letters.append(letter)
                 glyphs.append(i)
         pages.append(_Page("".join(letters), glyphs))

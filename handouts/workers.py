@@ -30,7 +30,14 @@ from .pdf import Renderer
 from .personal import Personal
 from .project import Project
 from .pseudo import PSEUDO, pseudo_catalog
-from .render import PAPERS, Second, make_environment, printed_message, render_html
+from .render import (
+    PAPERS,
+    Second,
+    compile_templates,
+    make_environment,
+    printed_message,
+    render_html,
+)
 from .verify import CONTACTS, HELP_BOX, Expected, safety_problems
 
 _T = TypeVar("_T")
@@ -344,6 +351,7 @@ def render_all(settings: Settings, jobs: Sequence[Job], processes: int
     # fork: workers inherit the imported modules; WeasyPrint itself is imported in
     # each worker (not thread-safe, so processes), once per RECYCLE_AFTER documents.
     context = multiprocessing.get_context("fork")
+    compile_templates(settings.project.templates_dir)
     pending = list(range(len(jobs)))
     while pending:
         started = context.RawArray("d", len(jobs))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -31,15 +32,10 @@ def test_gallery_lists_every_leaflet(gallery: Path) -> None:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="scripts/setup.sh installs Debian's chromium")
-def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path, browser: Any) -> None:
+    # The session's browser (conftest.py): a second Playwright in one process fails.
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
         page.goto((gallery / INDEX).as_uri())
         page.wait_for_load_state("load")
         images = page.evaluate("""async () => {
@@ -66,7 +62,8 @@ def test_gallery_in_headless_chromium(gallery: Path, tmp_path: Path) -> None:
             "ar/stockholm-syndrome-treatment-letter-large-print.html",
             "ar/stockholm-syndrome-treatment-letter-large-print.pdf"]
         page.screenshot(path=str(tmp_path / "gallery.png"), full_page=True)
-        browser.close()
+    finally:
+        page.close()
     assert (tmp_path / "gallery.png").stat().st_size > 10_000
 
 

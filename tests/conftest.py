@@ -33,6 +33,26 @@ FORMATS_LANGS = ("en", "es", "ar", "zh_CN", "ur")  # the formats fixture's langu
 GALLERY_LANGS = ("en", "ar", "zh_CN", "es")  # the gallery fixture's
 NASTALIQ = DATA / "clinic" / "nastaliq.toml"
 
+_UNGROUPED: list[str] = []  # grouped tests that xdist did not group
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Notice when xdist's loadgroup stops grouping (it marks a grouped test's id with
+    "@group"): the grouped tests would run, slower, in every worker."""
+    if getattr(config.option, "loadgroup", False):  # set in xdist's workers
+        _UNGROUPED.extend(item.nodeid for item in items
+                          if item.get_closest_marker("xdist_group") and "@" not in item.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _grouped(request: pytest.FixtureRequest) -> None:
+    if request.node.nodeid in _UNGROUPED:
+        pytest.fail("pytest-xdist did not keep this xdist_group in one worker under this"
+                    " pytest (pytest-xdist#1386); install the versions uv.lock pins:"
+                    " scripts/setup.sh", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def project() -> Project:
     return Project(ROOT)

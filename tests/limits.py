@@ -14,7 +14,8 @@ def limited(monkeypatch: pytest.MonkeyPatch, behaviour: str) -> None:
     from handouts.pdf import Renderer
 
     monkeypatch.setattr(build_module, "RENDER_SECONDS", 1)
-    monkeypatch.setattr(build_module, "GRACE_SECONDS", 3)  # slack for a loaded machine
+    monkeypatch.setattr(build_module, "GRACE_SECONDS", 2)  # slack for a loaded machine
+    monkeypatch.setattr(build_module, "POLL_SECONDS", 0.2)
     monkeypatch.setattr(build_module, "RENDER_MEMORY", 2**30)
     real = Renderer.render
 

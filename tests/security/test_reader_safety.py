@@ -401,7 +401,7 @@ def test_numbers_read_in_visual_order_on_rtl_pages(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("behaviour", "message"), [
     ("slow", f"{HANDOUT}-a4.pdf took more than 1 s to lay out; not published. Shorten the"
              " translation or simplify the logo"),
-    ("stuck", f"{HANDOUT}-a4.pdf: its worker stopped answering for 4 s; not published"),
+    ("stuck", f"{HANDOUT}-a4.pdf: its worker stopped answering for 3 s; not published"),
     ("greedy", f"{HANDOUT}-a4.pdf needed more than 1024 MB of memory; not published. Shorten"
                " the translation or simplify the logo"),
 ])

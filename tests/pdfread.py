@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import unicodedata
@@ -58,9 +59,21 @@ def squash(value: str) -> str:
     return unicodedata.normalize("NFC", re.sub(r"\s+", "", HARAKAT.sub("", value)))
 
 
+def reader(path: Path) -> PdfReader:
+    """pypdf's reader of one PDF, shared by the tests that read it in this process: pypdf
+    parses lazily and keeps what it parsed. Keyed by the file's change time and size."""
+    info = path.stat()
+    return _reader(path, (info.st_mtime_ns, info.st_size, info.st_ino))
+
+
+@functools.lru_cache(maxsize=16)
+def _reader(path: Path, stamp: tuple[int, int, int]) -> PdfReader:
+    return PdfReader(path)
+
+
 def page_fonts(path: Path) -> Iterator[Any]:
     """Each page's font dictionaries (pypdf's untyped PDF objects), page by page."""
-    for page in PdfReader(path).pages:
+    for page in reader(path).pages:
         resources: Any = page["/Resources"]
         for font in resources["/Font"].values():
             yield font.get_object()
@@ -71,17 +84,17 @@ def fonts(path: Path) -> set[str]:
 
 
 def lang(path: Path) -> str:
-    root: Any = PdfReader(path).trailer["/Root"]
+    root: Any = reader(path).trailer["/Root"]
     return str(root["/Lang"])
 
 
 def page_sizes_mm(path: Path) -> list[tuple[float, float]]:
     return [(round(float(p.mediabox.width) * MM_PER_PT, 1),
-             round(float(p.mediabox.height) * MM_PER_PT, 1)) for p in PdfReader(path).pages]
+             round(float(p.mediabox.height) * MM_PER_PT, 1)) for p in reader(path).pages]
 
 
 def metadata(path: Path) -> dict[str, str]:
-    info: dict[str, Any] = dict(PdfReader(path).metadata or {})
+    info: dict[str, Any] = dict(reader(path).metadata or {})
     return {str(k): str(v) for k, v in info.items()}
 
 

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pikepdf
+from pdfread import reader as pdf_reader
 from pypdf import PdfReader
-from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
+from pypdf.generic import DictionaryObject, IndirectObject
 
 # PDF 1.7 (ISO 32000-1) 14.8.4: the standard structure types.
 STANDARD = frozenset({
@@ -32,6 +34,7 @@ STANDARD = frozenset({
 # Operators that put something on the page: text, images and forms, paths.
 PAINTING = frozenset({b"Tj", b"TJ", b"'", b'"', b"Do", b"S", b"s", b"f", b"F", b"f*", b"B",
                       b"B*", b"b", b"b*", b"sh"})
+_MARKING = " ".join(op.decode() for op in (b"BDC", b"BMC", b"EMC", *sorted(PAINTING)))
 
 
 @dataclass
@@ -96,7 +99,7 @@ def _pages(reader: PdfReader) -> dict[int, int]:
 
 def _tree(path: Path) -> Element:
     """The structure tree's root, role map not applied."""
-    reader = PdfReader(path)
+    reader = pdf_reader(path)
     return _element(_obj(reader.root_object["/StructTreeRoot"]), _pages(reader), {})
 
 
@@ -113,7 +116,7 @@ def _number_tree(node: Any) -> dict[int, Any]:
 
 def problems(path: Path) -> list[str]:
     """What keeps the PDF from the checkable part of PDF/UA-1; [] when nothing does."""
-    reader = PdfReader(path)
+    reader = pdf_reader(path)
     root = reader.root_object
     found: list[str] = []
     if not _text(root.get("/Lang")):
@@ -140,18 +143,20 @@ def problems(path: Path) -> list[str]:
     for kind in sorted({e.kind for e in elements} - STANDARD):
         found.append(f"structure type {kind} is neither standard nor role-mapped")
     claimed = {mcid for e in elements for mcid in e.mcids}
-    for index, page in enumerate(reader.pages):
-        if "/StructParents" not in page:
-            found.append(f"page {index + 1} has no /StructParents")
-            continue
-        marks = _page_marks(page, reader, index, found)
-        unclaimed = sorted(marks - {m for p, m in claimed if p == index})
-        if unclaimed:
-            found.append(f"page {index + 1}: marked content {unclaimed[:5]} belongs to no"
-                         " structure element")
-        entries = parent_tree.get(int(_obj(page["/StructParents"])))
-        if not isinstance(entries, list) or len(entries) < len(marks):
-            found.append(f"page {index + 1}: the ParentTree does not list its marked content")
+    with pikepdf.open(path) as content:  # qpdf reads content streams far faster than pypdf
+        for index, page in enumerate(reader.pages):
+            if "/StructParents" not in page:
+                found.append(f"page {index + 1} has no /StructParents")
+                continue
+            marks = _page_marks(content.pages[index], index, found)
+            unclaimed = sorted(marks - {m for p, m in claimed if p == index})
+            if unclaimed:
+                found.append(f"page {index + 1}: marked content {unclaimed[:5]} belongs to no"
+                             " structure element")
+            entries = parent_tree.get(int(_obj(page["/StructParents"])))
+            if not isinstance(entries, list) or len(entries) < len(marks):
+                found.append(f"page {index + 1}: the ParentTree does not list its marked"
+                             " content")
     for element in elements:
         if element.kind == "Figure" and not (element.alt or element.actual_text):
             found.append("a Figure has no alternative text")
@@ -169,20 +174,24 @@ def problems(path: Path) -> list[str]:
     return found
 
 
-def _page_marks(page: Any, reader: PdfReader, index: int, found: list[str]) -> set[int]:
+def _page_marks(page: pikepdf.Page, index: int, found: list[str]) -> set[int]:
     """The page's marked-content ids; what it paints outside marked content is reported."""
     marks: set[int] = set()
     depth = 0
     outside = 0
-    for operands, operator in ContentStream(page.get_contents(), reader).operations:
-        if operator in (b"BDC", b"BMC"):
+    for instruction in pikepdf.parse_content_stream(page, _MARKING):
+        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+            outside += depth == 0  # an inline image
+            continue
+        operands, name = instruction.operands, str(instruction.operator).encode()
+        if name in (b"BDC", b"BMC"):
             depth += 1
-            properties = _obj(operands[1]) if operator == b"BDC" else None
-            if isinstance(properties, DictionaryObject) and "/MCID" in properties:
-                marks.add(int(_obj(properties["/MCID"])))
-        elif operator == b"EMC":
+            properties = operands[1] if name == b"BDC" else None
+            if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+                marks.add(int(properties["/MCID"]))
+        elif name == b"EMC":
             depth -= 1
-        elif operator in PAINTING and depth == 0:
+        elif depth == 0:  # painting: the only other operators asked for
             outside += 1
     if outside:
         found.append(f"page {index + 1}: {outside} drawing operations are neither tagged nor"

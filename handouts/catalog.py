@@ -16,9 +16,10 @@ import os
 import re
 import struct
 import subprocess
+import threading
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -455,6 +456,35 @@ def gnu_check(text: str, path: Path, code: str) -> list[tuple[int, str]]:
     return checked
 
 
+def _check_inside(path: Path, code: str, root: Path | None) -> None:
+    if root is not None and not path.resolve().is_relative_to(root.resolve()):
+        raise CatalogError(f"leads outside the project's locales folder (to {path.resolve()});"
+                           " a catalog must be a file inside it, not a link to elsewhere",
+                           path=path, language=code)
+
+
+_SHARED: dict[tuple[str, str], LoadedCatalog] = {}
+_SHARED_SIZE = 64
+_SHARED_LOCK = threading.Lock()  # the print desk reads catalogs from several threads
+
+
+def load_shared(path: Path, code: str, root: Path) -> LoadedCatalog:
+    """:func:`load_catalog`, parsed once per content in this process: the gate reads the
+    same catalogs for every handout, build and copy of a project. Callers only read
+    what it returns."""
+    _check_inside(path, code, root)
+    key = (_read_text(path, code), code)
+    with _SHARED_LOCK:
+        loaded = _SHARED.get(key)
+    if loaded is None:
+        loaded = load_catalog(path, code, root)  # its errors name this file and line
+        with _SHARED_LOCK:
+            if len(_SHARED) >= _SHARED_SIZE:
+                del _SHARED[next(iter(_SHARED))]  # the oldest
+            _SHARED[key] = loaded
+    return loaded if loaded.path == path else replace(loaded, path=path)
+
+
 def load_catalog(path: Path, code: str | None = None, root: Path | None = None
                  ) -> LoadedCatalog:
     """Read and validate one ``.po`` file; raise CatalogError naming file and line.
@@ -463,10 +493,7 @@ def load_catalog(path: Path, code: str | None = None, root: Path | None = None
     be inside it.
     """
     code = code or path.parent.parent.name
-    if root is not None and not path.resolve().is_relative_to(root.resolve()):
-        raise CatalogError(f"leads outside the project's locales folder (to {path.resolve()});"
-                           " a catalog must be a file inside it, not a link to elsewhere",
-                           path=path, language=code)
+    _check_inside(path, code, root)
     text = _read_text(path, code)
     entries = text.count("\nmsgid ") + text.startswith("msgid ")
     if entries > MAX_ENTRIES:

@@ -26,6 +26,7 @@ from .catalog import (
     catalog_path,
     excerpt,
     load_catalog,
+    load_shared,
     message_strings,
     parse_locale,
 )
@@ -86,9 +87,9 @@ def _load(locales_dir: Path, code: str, domain: str) -> LoadedCatalog | None:
 @functools.lru_cache(maxsize=64)
 def _load_cached(path: Path, code: str, root: Path, stamp: tuple[int, int, int]
                  ) -> LoadedCatalog:
-    """One catalog, read once per content: the matrix reads common.po once per handout.
-    Callers only read what it returns."""
-    return load_catalog(path, code, root)
+    """One catalog, read once per file version: the matrix reads common.po once per
+    handout. Callers only read what it returns."""
+    return load_shared(path, code, root)
 
 
 def leaflet_text(locales_dir: Path, templates_dir: Path, code: str, handout: str

@@ -148,9 +148,13 @@ def test_progress_comes_as_documents_finish_and_the_report_keeps_job_order(
 
     real = Renderer.render
 
+    english = tmp_path / "en" / f"{HANDOUT}-a4.pdf"
+
     def slow_spanish(self: object, html: str) -> tuple[bytes, int]:
-        if 'lang="es"' in html:
-            time.sleep(3)  # finishes well after the English one, which starts alongside
+        # Started first, finished last: it waits for the English PDF, rendered alongside.
+        deadline = time.monotonic() + 60
+        while 'lang="es"' in html and not english.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         return real(self, html)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Renderer, "render", slow_spanish)

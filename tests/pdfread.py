@@ -7,6 +7,7 @@ import re
 import subprocess
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,56 @@ def pdfium_text(path: Path) -> str:
             textpage.close()
             page.close()
         return "\n".join(pages)
+    finally:
+        document.close()
+
+
+@dataclass(frozen=True)
+class Char:
+    """One drawn character, in pdfplumber's terms (points, from the page's top left)."""
+
+    text: str
+    size: float  # the font size as printed: the text's font size times its scale
+    x0: float
+    x1: float
+    top: float  # the baseline's descent line minus the size, as pdfminer has it
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Page:
+    width: float
+    height: float
+    chars: list[Char]
+
+
+def pages(path: Path) -> list[Page]:
+    """Each page's characters, by PDFium: ten times faster than pdfplumber, with the same
+    sizes and boxes. Characters that map to no text (a mark drawn apart) are left out."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    matrix, box = pdfium_c.FS_MATRIX(), pdfium_c.FS_RECTF()
+    document = pypdfium2.PdfDocument(path)
+    try:
+        found = []
+        for page in document:
+            textpage = page.get_textpage()
+            raw, height = textpage.raw, page.get_height()
+            chars = []
+            for i in range(textpage.count_chars()):
+                code = pdfium_c.FPDFText_GetUnicode(raw, i)
+                if not code or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+                    continue
+                pdfium_c.FPDFText_GetMatrix(raw, i, matrix)
+                pdfium_c.FPDFText_GetLooseCharBox(raw, i, box)
+                size = pdfium_c.FPDFText_GetFontSize(raw, i) * abs(matrix.d)
+                bottom = height - box.bottom
+                chars.append(Char(chr(code), size, box.left, box.right, bottom - size, bottom))
+            found.append(Page(page.get_width(), height, chars))
+            textpage.close()
+            page.close()
+        return found
     finally:
         document.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdfread import fonts, lang, metadata, page_sizes_mm, shows, squash, text
+from pdfread import fonts, lang, metadata, page_sizes_mm, pages, shows, squash, text
 from texts import FAMILY, leaflet
 
 from handouts.build import BuildReport
@@ -127,30 +127,22 @@ def test_clinic_numbers_in_help_box(built: tuple[Path, BuildReport], handout: st
 def test_no_heading_stranded_at_a_page_bottom(built: tuple[Path, BuildReport],
                                               code: str, handout: str) -> None:
     """The last body line of a page that continues is never a heading."""
-    import pdfplumber
-
-    with pdfplumber.open(pdf(built[0], code, "a4", handout)) as document:
-        for page in document.pages[:-1]:
-            body = [c for c in page.chars if c["top"] < page.height - 50 and c["text"].strip()]
-            bottom = max(c["bottom"] for c in body)
-            last_line = [c for c in body if c["bottom"] > bottom - 3]
-            # Larger than the page's body text (12 pt Latin; Arabic scripts set larger).
-            sizes = [round(c["size"], 1) for c in body]
-            body_size = max(set(sizes), key=sizes.count)
-            assert max(c["size"] for c in last_line) < 13 / 12 * body_size, (code,
-                                                                           page.page_number)
+    for number, page in enumerate(pages(pdf(built[0], code, "a4", handout))[:-1], 1):
+        body = [c for c in page.chars if c.top < page.height - 50 and c.text.strip()]
+        bottom = max(c.bottom for c in body)
+        last_line = [c for c in body if c.bottom > bottom - 3]
+        # Larger than the page's body text (12 pt Latin; Arabic scripts set larger).
+        sizes = [round(c.size, 1) for c in body]
+        body_size = max(set(sizes), key=sizes.count)
+        assert max(c.size for c in last_line) < 13 / 12 * body_size, (code, number)
 
 
 @BOTH
 @pytest.mark.parametrize("code", SHIPPED)
 def test_body_text_is_at_least_12pt(built: tuple[Path, BuildReport], code: str,
                                     handout: str) -> None:
-    import pdfplumber
-
-    with pdfplumber.open(pdf(built[0], code, "letter", handout)) as document:
-        for page in document.pages:
-            # The margins hold the page number; the QR code's caption is the clinic's URL.
-            body = [c for c in page.chars if 40 < c["top"] < page.height - 45
-                    and c["text"].strip()]
-            assert body
-            assert min(c["size"] for c in body) >= 11.95, (code, page.page_number)
+    for number, page in enumerate(pages(pdf(built[0], code, "letter", handout)), 1):
+        # The margins hold the page number; the QR code's caption is the clinic's URL.
+        body = [c for c in page.chars if 40 < c.top < page.height - 45 and c.text.strip()]
+        assert body
+        assert min(c.size for c in body) >= 11.95, (code, number)

@@ -15,6 +15,7 @@ import pypdfium2
 import pytest
 import segno
 from conftest import FORMATS_LANGS, build_reusing
+from pdfread import pages
 from sharing import shared
 
 from handouts.build import BuildOptions, BuildReport, output_path
@@ -115,15 +116,14 @@ def test_arabic_script_scale_is_the_ratio_of_the_fonts_letter_heights() -> None:
 def body_sizes(path: Path) -> tuple[set[float], set[float]]:
     """Font sizes of the Arabic-script letters and of the Latin letters in the page body."""
     arabic, latin = set(), set()
-    with pdfplumber.open(path) as pdf:
-        for page in pdf.pages:
-            for char in page.chars:
-                if not 45 < char["top"] < page.height - 45:
-                    continue
-                if "\u0621" <= char["text"] <= "\u06d3":
-                    arabic.add(round(char["size"], 1))
-                elif char["text"].isascii() and char["text"].isalpha():
-                    latin.add(round(char["size"], 1))
+    for page in pages(path):
+        for char in page.chars:
+            if not 45 < char.top < page.height - 45:
+                continue
+            if "\u0621" <= char.text <= "\u06d3":
+                arabic.add(round(char.size, 1))
+            elif char.text.isascii() and char.text.isalpha():
+                latin.add(round(char.size, 1))
     return arabic, latin
 
 

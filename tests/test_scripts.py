@@ -45,6 +45,7 @@ SCRIPTS = {
 
 def heading_edges(path: Path) -> tuple[float, float, float]:
     """Left and right ends of the title (the largest text on page 1), and page width."""
+    # pdfplumber: PDFium gives Nastaliq's raised words (ActualText) other boxes.
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[0]
         biggest = max(c["size"] for c in page.chars)

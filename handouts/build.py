@@ -25,7 +25,7 @@ from pathlib import Path
 from . import __version__
 from . import catalog as cat
 from .clinic import Clinic, load_clinic
-from .domains import domain_of, handout_names, templates_of
+from .domains import GALLERY_FOLDER, domain_of, handout_names, templates_of
 from .errors import HandoutError, LanguageError, TemplateError
 from .gallery import write_gallery
 from .gate import FAILED, HELD, PUBLISH, Decision, decide, from_record, to_record
@@ -146,8 +146,10 @@ class Digests:
         self.gate.update(repr(options.allow_incomplete).encode())
         document = code.copy()
         document.update(repr(("pdf+html", options.allow_incomplete)).encode())
+        # The stylesheet and images; not the gallery's script, which no leaflet reads.
         files = sorted(p for p in project.templates_dir.rglob("*")
-                       if p.is_file() and p.suffix != ".html")
+                       if p.is_file() and p.suffix != ".html"
+                       and p.relative_to(project.templates_dir).parts[0] != GALLERY_FOLDER)
         files += [p for p in (options.clinic, plan.clinic and plan.clinic.logo) if p]
         for path in files:
             document.update(str(path).encode() + b"\0" + path.read_bytes())

@@ -34,6 +34,7 @@ from .build import BuildOptions, Digests, make_plan
 from .clinic import Clinic
 from .domains import handout_names
 from .errors import DeskError, HandoutError, MissingGlyphError, PersonalError
+from .gallery import SCRIPT
 from .gate import Decision, decide, leaflet_text
 from .output import MANIFEST, Manifest, output_path
 from .pdf import missing_glyph
@@ -54,10 +55,12 @@ RETRY_AFTER = 10  # seconds, when every worker and queue place is taken
 PREVIEW_WIDTH = 360  # pixels
 TOKEN_COOKIE, CSRF_COOKIE = "desk_session", "desk_csrf"
 MIN_TOKEN = 16  # characters
-STATIC_SUFFIXES = {".pdf": "application/pdf", ".html": "text/html", ".png": "image/png"}
+STATIC_SUFFIXES = {".pdf": "application/pdf", ".html": "text/html", ".png": "image/png",
+                   ".js": "text/javascript"}  # .js: only the gallery's own script
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
        " frame-ancestors 'none'; base-uri 'none'")
-GALLERY_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+# The gallery's search runs from its own file (gallery.js), never inline.
+GALLERY_CSP = CSP.replace("style-src 'self'", "script-src 'self'; style-src 'self' 'unsafe-inline'")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 SESSION_SECONDS = 12 * 3600  # a signed-in browser signs in again after a working day
 PAPER_LABELS = {"a4": "A4 (210 × 297 mm)", "letter": "US Letter (8.5 × 11 in)"}
@@ -701,7 +704,8 @@ class _Desk:
 
         path = Path(name)
         suffix = path.suffix.lower()
-        if suffix not in STATIC_SUFFIXES or any(part.startswith(".") for part in path.parts):
+        if (suffix not in STATIC_SUFFIXES or any(part.startswith(".") for part in path.parts)
+                or (suffix == ".js" and name != SCRIPT)):
             abort(404)
         if suffix == ".pdf" and len(path.parts) == 2:  # <lang>/<handout>-<paper>….pdf
             handout = next((h for h in self.library.handouts()

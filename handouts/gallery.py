@@ -30,8 +30,8 @@ from markupsafe import Markup
 
 from . import catalog as cat
 from .check import ERROR, check_file
-from .domains import handout_names
-from .errors import CatalogError, HandoutError, LanguageError
+from .domains import GALLERY_FOLDER, handout_names
+from .errors import CatalogError, HandoutError, LanguageError, TemplateError
 from .gate import Decision, decide
 from .output import write_atomic
 from .project import Project
@@ -40,6 +40,7 @@ from .render import FORMATS, PAPERS, Gettext, english_title, make_environment
 
 GALLERY_DOMAIN = "gallery"
 INDEX = "index.html"
+SCRIPT = "gallery.js"  # search and filters, beside INDEX: no inline script, for a strict CSP
 THUMBNAILS = "thumbnails"
 CACHE = "cache.json"  # in THUMBNAILS: what is known about each PDF and each thumbnail
 CACHE_VERSION = 1
@@ -389,6 +390,14 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
         papers=[p for p in PAPERS if any(x.paper == p for x in leaflets_shown)],
         formats=[f for f in FORMATS if any(x.fmt == f for x in leaflets_shown)],
         **context)
+    source = project.templates_dir / GALLERY_FOLDER / SCRIPT
+    try:
+        script = source.read_bytes()
+    except OSError:
+        raise TemplateError("missing: the gallery's search and filters; copy it from a new"
+                            " project (handouts new-project DIR)", path=source) from None
+    if not (out / SCRIPT).is_file() or (out / SCRIPT).read_bytes() != script:
+        write_atomic(out / SCRIPT, script)
     target = out / INDEX
     write_atomic(target, html)
     return GalleryWritten(target, failure, held, cache.rasterised, fragments.rendered)

@@ -195,3 +195,27 @@ def _files_changed_since(places: list[Path], started: float, *, skip: Path, keep
                     continue
                 if stat.S_ISREG(info.st_mode) and info.st_mtime >= started:
                     yield here / name
+
+
+def test_the_gallery_searches_under_the_desks_policy(desk_url: str, browser: Any) -> None:
+    """The build's gallery through the desk: its search runs from gallery.js, which the
+    desk's policy allows, while it still forbids inline script."""
+    page = browser.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    try:
+        response = page.goto(desk_url + "/gallery/")
+        assert response is not None and response.status == 200
+        policy = dict(part.strip().split(" ", 1) for part in
+                      response.headers["content-security-policy"].split(";"))
+        assert policy["script-src"] == "'self'"
+        assert page.locator("#controls").is_visible()  # the script shows the controls
+        page.fill("#q", "العربية")
+        shown = page.locator("section.h .lang:not([hidden])")
+        assert {shown.nth(i).get_attribute("data-language") for i in range(shown.count())
+                } == {"ar"}
+        assert page.request.get(desk_url + "/gallery/other.js").status == 404
+        assert blocked == []
+    finally:
+        page.close()

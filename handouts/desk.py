@@ -129,22 +129,35 @@ class Renders:
         if not self.slots.acquire(blocking=False):
             raise Busy("every print worker is busy; try again in a few seconds")
         try:
-            with self.lock:
-                pool = self.pool
-                pending = pool.apply_async(make_in_worker, (job,))
-            try:
-                # The worker's own alarm fires first; this catches one stuck in C code.
-                result = pending.get(timeout=workers.RENDER_SECONDS + workers.GRACE_SECONDS)
-            except multiprocessing.TimeoutError:
-                self._restart(pool)
-                raise DeskError("the leaflet took too long to render; try again, or print it"
-                                " without the personal details") from None
+            result = self._wait(job)
         finally:
             self.slots.release()
         if isinstance(result, HandoutError):
             raise result
         data, pages = result
         return data, pages
+
+    def _wait(self, job: Job) -> tuple[bytes, int] | HandoutError:
+        """The worker's answer. The worker's own alarm fires first; the deadline here
+        catches one stuck in C code. A job whose pool another request replaced (its
+        worker stuck) goes to the new pool, instead of waiting out its own deadline."""
+        while True:
+            with self.lock:
+                pool = self.pool
+                pending = pool.apply_async(make_in_worker, (job,))
+            deadline = time.monotonic() + workers.RENDER_SECONDS + workers.GRACE_SECONDS
+            while True:
+                try:
+                    result: tuple[bytes, int] | HandoutError = pending.get(
+                        timeout=workers.POLL_SECONDS)
+                    return result
+                except multiprocessing.TimeoutError:
+                    if self.pool is not pool:
+                        break  # replaced: submit again
+                    if time.monotonic() >= deadline:
+                        self._restart(pool)
+                        raise DeskError("the leaflet took too long to render; try again, or"
+                                        " print it without the personal details") from None
 
     def _restart(self, stuck: Any) -> None:
         """A new pool for a stuck one, once: other requests that were waiting on the

@@ -362,6 +362,37 @@ def test_over_http_a_full_queue_is_answered_at_once(
     assert sorted(results) in ([400, 503], [200, 503])
 
 
+def test_a_stuck_worker_does_not_take_the_next_patient_down(
+        built: tuple[Path, BuildReport], monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker, stuck on a Spanish leaflet; an Arabic one waits behind it. When the
+    stuck pool is replaced, the Arabic one is rendered by the new pool at once."""
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    limited(monkeypatch, "stuck")  # 1 s to render, 2 s of grace: replaced after 3 s
+    with running(Project(ROOT), DeskOptions(out=built[0], workers=1, queue=1)) as url:
+        results: dict[str, int] = {}
+
+        def fetch(code: str) -> None:
+            try:
+                with urllib.request.urlopen(
+                        f"{url}/pdf/{code}/{HANDOUT}?paper=a4&format=large-print",
+                        timeout=60) as answer:
+                    status = answer.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            results[code] = status
+
+        stuck = threading.Thread(target=fetch, args=("es",))
+        stuck.start()
+        time.sleep(0.5)
+        fetch("ar")
+        stuck.join()
+    assert results == {"es": 503, "ar": 200}  # before: 503 for both
+
+
 def test_a_token_guards_every_request(built: tuple[Path, BuildReport]) -> None:
     token = "a-long-enough-access-code"
     app = create_app(Project(ROOT), DeskOptions(out=built[0], token=token, workers=1,

@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from handouts.catalog import shipped_languages
-from handouts.gallery import CACHE, GROUPS, INDEX, THUMBNAILS, write_gallery
+from handouts.errors import TemplateError
+from handouts.gallery import CACHE, GROUPS, INDEX, SCRIPT, THUMBNAILS, write_gallery
 from handouts.gate import HELD, Counts, Decision
 from handouts.project import Project
 
@@ -179,3 +180,19 @@ def test_only_the_groups_that_changed_are_rendered_again(gallery: Path, tmp_path
     assert write_gallery(project, out, "es").groups_rendered == 2
     assert set(json.loads((out / THUMBNAILS / GROUPS).read_text("utf-8"))).isdisjoint(after)
     assert "Folletos" in (out / INDEX).read_text("utf-8")
+
+
+def test_search_script_is_written_beside_the_page_and_its_absence_is_named(
+        tmp_path: Path, project_copy: Project) -> None:
+    """The page runs its search from gallery.js (no inline script, for a strict CSP)."""
+    out = tmp_path / "out"
+    write_gallery(project_copy, out)
+    source = project_copy.templates_dir / "gallery" / SCRIPT
+    assert (out / SCRIPT).read_bytes() == source.read_bytes()
+    assert f'<script src="{SCRIPT}"></script>' in (out / INDEX).read_text("utf-8")
+    assert "<script>" not in (out / INDEX).read_text("utf-8")
+    source.unlink()
+    with pytest.raises(TemplateError) as raised:
+        write_gallery(project_copy, out)
+    assert str(raised.value) == (f"{source}: missing: the gallery's search and filters; copy"
+                                 " it from a new project (handouts new-project DIR)")

@@ -134,6 +134,7 @@ class Digests:
 
     def __init__(self, project: Project, options: BuildOptions, plan: Plan) -> None:
         self.project = project
+        self._locales = project.locales_dir.resolve()
         code = hashlib.sha256()
         for library in VERSIONED:
             code.update(f"{library} {metadata.version(library)}\n".encode())
@@ -180,7 +181,10 @@ class Digests:
             locales = self.project.locales_dir
             path = (reviews_path(locales, code) if domain is None
                     else cat.catalog_path(locales, code, domain))
-            self._files[key] = hashlib.sha256(_input_bytes(path)).digest()
+            data = _input_bytes(path)
+            if data not in (b"-", b"?") and not path.resolve().is_relative_to(self._locales):
+                data = b"outside"  # linked out of the project, even to the same text: refused
+            self._files[key] = hashlib.sha256(data).digest()
         return self._files[key]
 
     def leaflet(self, code: str, handout: str) -> bytes:

@@ -304,6 +304,22 @@ def test_catalog_that_is_not_a_file_inside_the_project_is_one_line(
     assert [p.parent.name for p in out.glob("*/*.pdf")] == ["fr"]
 
 
+def test_a_catalog_linked_out_of_the_project_after_a_build_is_refused_on_rebuild(
+        tmp_path: Path, project_copy: Project) -> None:
+    """The same text through a link to elsewhere: not "up to date", but refused."""
+    out, options = tmp_path / "out", BuildOptions(out=tmp_path / "out", languages=("es",),
+                                                  handouts=(HANDOUT,))
+    assert len(build(project_copy, options).written) == 1
+    path = catalog_path(project_copy.locales_dir, "es", HANDOUT)
+    (tmp_path / "x.po").write_bytes(path.read_bytes())
+    symlink_catalog(project_copy, tmp_path / "x.po")
+    again = build(project_copy, options)
+    assert again.skipped == [] and [f.message for f in again.failures] == [
+        f"leads outside the project's locales folder (to {tmp_path / 'x.po'}); a catalog must"
+        " be a file inside it, not a link to elsewhere"]
+    assert list(out.glob("es/*.pdf")) == []  # withdrawn
+
+
 def test_catalog_with_too_many_entries_is_refused_before_parsing(
         tmp_path: Path, project_copy: Project) -> None:
     path = catalog_path(project_copy.locales_dir, "es", HANDOUT)

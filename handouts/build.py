@@ -182,8 +182,12 @@ class Digests:
             path = (reviews_path(locales, code) if domain is None
                     else cat.catalog_path(locales, code, domain))
             data = _input_bytes(path)
-            if data not in (b"-", b"?") and not path.resolve().is_relative_to(self._locales):
-                data = b"outside"  # linked out of the project, even to the same text: refused
+            if data not in (b"-", b"?") and (
+                    not path.resolve().is_relative_to(self._locales)
+                    or (domain is None and path.is_symlink())):
+                # A catalog linked out of the project, or sign-offs through any link:
+                # the gate refuses them, even with the same text.
+                data = b"refused link"
             self._files[key] = hashlib.sha256(data).digest()
         return self._files[key]
 

@@ -468,20 +468,29 @@ _SHARED_SIZE = 64
 _SHARED_LOCK = threading.Lock()  # the print desk reads catalogs from several threads
 
 
+def _new_shared_lock() -> None:
+    global _SHARED_LOCK
+    _SHARED_LOCK = threading.Lock()
+
+
+# A worker forked while another thread held the lock must not inherit it held.
+os.register_at_fork(after_in_child=_new_shared_lock)
+
+
 def load_shared(path: Path, code: str, root: Path) -> LoadedCatalog:
     """:func:`load_catalog`, parsed once per content in this process: the gate reads the
     same catalogs for every handout, build and copy of a project. Callers only read
     what it returns."""
     _check_inside(path, code, root)
-    key = (_read_text(path, code), code)
+    text = _read_text(path, code)
     with _SHARED_LOCK:
-        loaded = _SHARED.get(key)
+        loaded = _SHARED.get((text, code))
     if loaded is None:
-        loaded = load_catalog(path, code, root)  # its errors name this file and line
+        loaded = _parse_catalog(path, code, text)  # its errors name this file and line
         with _SHARED_LOCK:
             if len(_SHARED) >= _SHARED_SIZE:
                 del _SHARED[next(iter(_SHARED))]  # the oldest
-            _SHARED[key] = loaded
+            _SHARED[(text, code)] = loaded
     return loaded if loaded.path == path else replace(loaded, path=path)
 
 
@@ -494,7 +503,10 @@ def load_catalog(path: Path, code: str | None = None, root: Path | None = None
     """
     code = code or path.parent.parent.name
     _check_inside(path, code, root)
-    text = _read_text(path, code)
+    return _parse_catalog(path, code, _read_text(path, code))
+
+
+def _parse_catalog(path: Path, code: str, text: str) -> LoadedCatalog:
     entries = text.count("\nmsgid ") + text.startswith("msgid ")
     if entries > MAX_ENTRIES:
         # Before parsing: compiling a huge catalog costs far more than a leaflet needs.

@@ -40,7 +40,7 @@ from .output import MANIFEST, Manifest, output_path
 from .pdf import missing_glyph
 from .personal import FIELDS, LABELS, MAX_LENGTH, Personal, parse_personal
 from .project import Project
-from .render import FORMATS, PAPERS, compile_templates, handout_title, make_environment
+from .render import FORMATS, PAPERS, handout_title, make_environment
 from .workers import Job, Settings, make_in_worker, start_desk_worker
 
 if TYPE_CHECKING:
@@ -117,9 +117,7 @@ class Renders:
         self.pool = self._start()
 
     def _start(self) -> Any:
-        # fork: the workers inherit the imported code and the compiled templates; each
-        # loads fonts and CSS once.
-        compile_templates(self.settings.project.templates_dir)
+        # fork: the workers inherit the imported code; each loads fonts and CSS once.
         context = multiprocessing.get_context("fork")
         return context.Pool(self.workers, start_desk_worker, (self.settings,),
                             maxtasksperchild=200)
@@ -141,11 +139,11 @@ class Renders:
         """The worker's answer. The worker's own alarm fires first; the deadline here
         catches one stuck in C code. A job whose pool another request replaced (its
         worker stuck) goes to the new pool, instead of waiting out its own deadline."""
+        deadline = time.monotonic() + workers.RENDER_SECONDS + workers.GRACE_SECONDS
         while True:
             with self.lock:
                 pool = self.pool
                 pending = pool.apply_async(make_in_worker, (job,))
-            deadline = time.monotonic() + workers.RENDER_SECONDS + workers.GRACE_SECONDS
             while True:
                 try:
                     result: tuple[bytes, int] | HandoutError = pending.get(
@@ -153,7 +151,10 @@ class Renders:
                     return result
                 except multiprocessing.TimeoutError:
                     if self.pool is not pool:
-                        break  # replaced: submit again
+                        # Replaced: submit again, within the first deadline (a job that
+                        # was itself stuck must not wait twice), or one grace period.
+                        deadline = max(deadline, time.monotonic() + workers.GRACE_SECONDS)
+                        break
                     if time.monotonic() >= deadline:
                         self._restart(pool)
                         raise DeskError("the leaflet took too long to render; try again, or"
@@ -517,7 +518,8 @@ class _Desk:
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        # The gallery's pages keep their inline styles; no page here runs a script.
+        # The gallery's pages keep their inline styles and run gallery.js; no other
+        # page here runs a script, and none runs an inline one.
         response.headers["Content-Security-Policy"] = (
             GALLERY_CSP if request.endpoint in ("gallery", "gallery_file") else CSP)
         if request.method == "POST" or g.get("personal"):

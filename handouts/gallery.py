@@ -2,9 +2,10 @@
 
 The page groups the leaflets by handout, one card per language with its status,
 and has a search box and paper and format filters. It works offline from
-``file://``: the data are in the page, and a small inline script (no ``eval``,
-no inline handlers) hides what does not match. Its text is translatable
-(catalog domain ``gallery``).
+``file://``: the data are in the page, and a small script beside it,
+``OUT/gallery.js`` (not inline, so that a strict Content Security Policy allows
+it; no ``eval``, no inline handlers), hides what does not match. Its text is
+translatable (catalog domain ``gallery``).
 
 Thumbnails are rendered with PDFium through pypdfium2 (in-process, see
 docs/BENCHMARKS.md) and cached by the PDF's SHA-256 in ``OUT/thumbnails/``: an
@@ -37,6 +38,7 @@ from .output import write_atomic
 from .project import Project
 from .pseudo import PSEUDO
 from .render import FORMATS, PAPERS, Gettext, english_title, make_environment
+from .scaffold import shared_templates
 
 GALLERY_DOMAIN = "gallery"
 INDEX = "index.html"
@@ -390,17 +392,25 @@ def write_gallery(project: Project, out: Path, ui_code: str = cat.SOURCE_LANGUAG
         papers=[p for p in PAPERS if any(x.paper == p for x in leaflets_shown)],
         formats=[f for f in FORMATS if any(x.fmt == f for x in leaflets_shown)],
         **context)
-    source = project.templates_dir / GALLERY_FOLDER / SCRIPT
-    try:
-        script = source.read_bytes()
-    except OSError:
-        raise TemplateError("missing: the gallery's search and filters; copy it from a new"
-                            " project (handouts new-project DIR)", path=source) from None
+    script = _script(project)
     if not (out / SCRIPT).is_file() or (out / SCRIPT).read_bytes() != script:
         write_atomic(out / SCRIPT, script)
     target = out / INDEX
     write_atomic(target, html)
     return GalleryWritten(target, failure, held, cache.rasterised, fragments.rendered)
+
+
+def _script(project: Project) -> bytes:
+    """The gallery's script: the project's own, else this installation's (a project
+    made before the script was a file of its own has none)."""
+    own = project.templates_dir / GALLERY_FOLDER / SCRIPT
+    for path in (own, shared_templates() / GALLERY_FOLDER / SCRIPT):
+        try:
+            return path.read_bytes()
+        except OSError:
+            continue
+    raise TemplateError("missing: the gallery's search and filters; copy it from a new"
+                        " project (handouts new-project DIR)", path=own)
 
 
 def _language(code: str) -> cat.Language:

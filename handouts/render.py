@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import os
 import pickle
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from markupsafe import Markup, escape
 
 from .catalog import PADDED_PLACEHOLDER, Language, LoadedCatalog, excerpt
 from .clinic import Clinic
-from .domains import HANDOUTS_FOLDER
+from .domains import HANDOUTS_FOLDER, templates_of
 from .errors import HandoutError, RenderError, TemplateError
 from .personal import Personal
 
@@ -77,6 +78,11 @@ class _CompiledTemplates:
         self._code: dict[str, bytes] = {}
         self._size = size
         self._lock = threading.Lock()  # the print desk renders from several threads
+        # A worker forked while another thread held the lock must not inherit it held.
+        os.register_at_fork(after_in_child=self._new_lock)
+
+    def _new_lock(self) -> None:
+        self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
         return self._code.get(key)
@@ -88,7 +94,8 @@ class _CompiledTemplates:
             self._code[key] = value
 
 
-_COMPILED = jinja2.MemcachedBytecodeCache(_CompiledTemplates(256))  # type: ignore[arg-type]
+# Room for a large library's templates: 200 handouts and their shared parts.
+_COMPILED = jinja2.MemcachedBytecodeCache(_CompiledTemplates(2048))  # type: ignore[arg-type]
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -107,14 +114,16 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def compile_templates(templates_dir: Path) -> None:
-    """Compile every template now, so that worker processes forked later start with them."""
+def compile_templates(templates_dir: Path, handouts: Iterable[str]) -> None:
+    """Compile these handouts' templates now, and what they extend and include, so that
+    worker processes forked later start with them."""
     env = make_environment(templates_dir)
-    for name in env.list_templates(extensions=["html"]):
+    for handout in handouts:
         try:
-            env.get_template(name)
-        except jinja2.TemplateError:
-            continue  # reported where the template is used, with its file and line
+            for name in templates_of(templates_dir, f"{HANDOUTS_FOLDER}/{handout}.html"):
+                env.get_template(name)
+        except (HandoutError, jinja2.TemplateError, UnicodeDecodeError, OSError):
+            continue  # the worker reports it, with the file and line
 
 
 @functools.lru_cache(maxsize=4096)

@@ -351,7 +351,7 @@ def render_all(settings: Settings, jobs: Sequence[Job], processes: int
     # fork: workers inherit the imported modules; WeasyPrint itself is imported in
     # each worker (not thread-safe, so processes), once per RECYCLE_AFTER documents.
     context = multiprocessing.get_context("fork")
-    compile_templates(settings.project.templates_dir)
+    compile_templates(settings.project.templates_dir, {job.handout for job in jobs})
     pending = list(range(len(jobs)))
     while pending:
         started = context.RawArray("d", len(jobs))

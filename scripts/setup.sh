@@ -90,7 +90,8 @@ if [ "$latest" = 0 ]; then
 fi
 
 "$UV" venv -q --allow-existing --python "$PYTHON" .venv-latest
-"$UV" pip install -q --python .venv-latest/bin/python --upgrade --reinstall-package handouts \
+"$UV" pip install -q --compile-bytecode --python .venv-latest/bin/python --upgrade \
+  --reinstall-package handouts \
   -e '.[test]'
 verify .venv-latest/bin/python
 echo "Newest releases allowed by pyproject.toml, in .venv-latest:"

@@ -181,7 +181,7 @@ def _page_marks(page: pikepdf.Page, index: int, found: list[str]) -> set[int]:
     outside = 0
     for instruction in pikepdf.parse_content_stream(page, _MARKING):
         if not isinstance(instruction, pikepdf.ContentStreamInstruction):
-            outside += depth == 0  # an inline image
+            continue  # an inline image: never returned, as BI/ID/EI are not asked for
             continue
         operands, name = instruction.operands, str(instruction.operator).encode()
         if name in (b"BDC", b"BMC"):

@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from handouts import gallery as gallery_module
 from handouts.catalog import shipped_languages
 from handouts.errors import TemplateError
 from handouts.gallery import CACHE, GROUPS, INDEX, SCRIPT, THUMBNAILS, write_gallery
@@ -183,7 +184,7 @@ def test_only_the_groups_that_changed_are_rendered_again(gallery: Path, tmp_path
 
 
 def test_search_script_is_written_beside_the_page_and_its_absence_is_named(
-        tmp_path: Path, project_copy: Project) -> None:
+        tmp_path: Path, project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page runs its search from gallery.js (no inline script, for a strict CSP)."""
     out = tmp_path / "out"
     write_gallery(project_copy, out)
@@ -191,7 +192,12 @@ def test_search_script_is_written_beside_the_page_and_its_absence_is_named(
     assert (out / SCRIPT).read_bytes() == source.read_bytes()
     assert f'<script src="{SCRIPT}"></script>' in (out / INDEX).read_text("utf-8")
     assert "<script>" not in (out / INDEX).read_text("utf-8")
+    # A project made before the script was a file of its own: this installation's copy.
     source.unlink()
+    (out / SCRIPT).unlink()
+    write_gallery(project_copy, out)
+    assert (out / SCRIPT).read_bytes() == (ROOT / "templates" / "gallery" / SCRIPT).read_bytes()
+    monkeypatch.setattr(gallery_module, "shared_templates", lambda: tmp_path / "nowhere")
     with pytest.raises(TemplateError) as raised:
         write_gallery(project_copy, out)
     assert str(raised.value) == (f"{source}: missing: the gallery's search and filters; copy"

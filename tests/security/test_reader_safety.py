@@ -320,6 +320,25 @@ def test_a_catalog_linked_out_of_the_project_after_a_build_is_refused_on_rebuild
     assert list(out.glob("es/*.pdf")) == []  # withdrawn
 
 
+def test_sign_offs_through_a_link_after_a_build_are_refused_on_rebuild(
+        tmp_path: Path, project_copy: Project) -> None:
+    """reviews.json may not be a link at all, even to a copy inside the project."""
+    options = BuildOptions(out=tmp_path / "out", languages=("es",), handouts=(HANDOUT,))
+    signed = CliRunner().invoke(cli, ["--project", str(project_copy.root), "review", "es",
+                                      "--handout", HANDOUT, "--by", "Ana Ruiz, CoreCHI",
+                                      "--date", "2026-11-30"])
+    assert signed.exit_code == 0, signed.output
+    assert len(build(project_copy, options).written) == 1
+    path = project_copy.locales_dir / "es" / "reviews.json"
+    copy = path.with_name("signed.json")
+    copy.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(copy)
+    again = build(project_copy, options)
+    assert again.skipped == [] and again.written == [] and len(again.failures) == 1
+    assert "reviews.json must be a JSON text file" in again.failures[0].message
+
+
 def test_catalog_with_too_many_entries_is_refused_before_parsing(
         tmp_path: Path, project_copy: Project) -> None:
     path = catalog_path(project_copy.locales_dir, "es", HANDOUT)

@@ -417,6 +417,21 @@ def test_safety_text_hidden_by_the_layout_is_caught_on_the_printed_page(
         ' now" box']
 
 
+def test_a_safety_heading_without_ink_is_caught_on_an_arabic_page(
+        tmp_path: Path, project_copy: Project) -> None:
+    """The ink is measured in the box of the heading's own letters: on a right-to-left
+    page, characters that map to no text come before it in PDFium's index."""
+    css = project_copy.stylesheet
+    css.write_text(css.read_text("utf-8") + "\n.help h2 { color: white; }\n", "utf-8")
+    report = build(project_copy, BuildOptions(out=tmp_path, languages=("ar",),
+                                              handouts=(HANDOUT,),
+                                              clinic=DATA / "clinic" / "clinic.toml"))
+    assert report.written == []
+    assert [f.message for f in report.failures] == [
+        'not published: the safety text "Get help now" is in the PDF but prints no visible'
+        f' ink ({HANDOUT}, standard, a4); check the translation of the "Get help now" box']
+
+
 def test_numbers_read_in_visual_order_on_rtl_pages(tmp_path: Path) -> None:
     """The check reads glyph positions, as the eye does. PDFium's text, what Chrome's
     viewer reads aloud, keeps the number whole too: render.py joins its groups with

@@ -99,7 +99,10 @@ _COMPILED = jinja2.MemcachedBytecodeCache(_CompiledTemplates(2048))  # type: ign
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
-    """One environment per process; gettext callables come with each render call."""
+    """One environment per process; gettext callables come with each render call.
+
+    Every environment made here shares ``_COMPILED``: compiled code depends on the
+    options below, so an environment with other options must not use it."""
     env = jinja2.Environment(
         bytecode_cache=_COMPILED,
         loader=jinja2.FileSystemLoader(templates_dir),

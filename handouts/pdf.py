@@ -33,7 +33,7 @@ PDF_VARIANT = "pdf/ua-1"
 # Every family named in templates/print.css, with the Debian package that has it.
 FONT_PACKAGES = {
     "Noto Sans": "fonts-noto-core",
-    "Noto Naskh Arabic": "fonts-noto-core",
+    "Noto Sans Arabic": "fonts-noto-core",
     "Noto Nastaliq Urdu": "fonts-noto-core",
     "Noto Sans Devanagari": "fonts-noto-core",
     "Noto Sans CJK SC": "fonts-noto-cjk",

@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from unicodedata import bidirectional
 
 import pydyf
 
@@ -50,6 +51,8 @@ from .errors import RenderError
 from .render import WORD_JOINER
 
 NO_TEXT = "\0"
+RLM = "\u200f"
+SEPARATORS = frozenset({"CS", "ES", "ET"})  # what poppler reads as part of a number
 Finisher = Callable[[object, pydyf.PDF], None]
 # sha256 of WeasyPrint 70.0's draw_first_line source: the function copied below.
 STOCK_SOURCE = "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b"
@@ -181,6 +184,27 @@ def _join_marks(texts: list[str], real: list[list[int]], glyphs_info: Any,
     return out_texts, out_real
 
 
+def _mark_direction(texts: list[str], real: list[list[int]], before_ltr: bool) -> None:
+    """Right-to-left marks where poppler would move neutrals into a left-to-right run.
+
+    poppler reads a right-to-left line from the right and gives a left-to-right run
+    (Latin, digits, and the separators ``: , . + - %``) every neutral to its left:
+    Arabic "Emergency: 911" came out as "Emergency911 :". A mark (bidi class R) on
+    the right-to-left side of each separator, and of each such run, keeps the space
+    and the colon where they belong. It shares a glyph with right-to-left text, so
+    no mark lands inside a number. PDFium applies the bidi algorithm and reads the
+    marks as nothing.
+    """
+    for k, glyphs in enumerate(real):
+        if glyphs and texts[k] and bidirectional(texts[k][-1]) in SEPARATORS:
+            texts[k] += RLM  # drawing order is reversed: the mark goes to its left
+    if before_ltr:  # the run to the right is left-to-right: its neighbour reads first
+        for k in reversed(range(len(real))):
+            if real[k]:
+                texts[k] = RLM + texts[k]
+                return
+
+
 def _split(text: str, count: int) -> list[str]:
     """``text`` in ``count`` consecutive pieces, none empty (count <= len(text))."""
     return [*text[:count - 1], text[count - 1:]] if count > 1 else [text]
@@ -218,6 +242,7 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
     previous_pango_font = None
     string = ""
     utf8_text = textbox.pango_layout.text.encode()
+    paragraph_rtl = textbox.style["direction"] == "rtl"
     run = first_line.runs[0]
     while run != ffi.NULL:
         glyph_item = run.data
@@ -261,6 +286,9 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
                 texts[k] = carry + texts[k]
                 carry, last = "", k
         texts, real = _join_marks(texts, real, glyphs_info, rtl)
+        if rtl and paragraph_rtl:
+            _mark_direction(texts, real, before_ltr=run != ffi.NULL
+                            and run.data.item.analysis.level % 2 == 0)
         pieces: dict[int, str] = {}
         actual: dict[int, str] = {}  # first glyph of a cluster -> its ActualText
         ends: set[int] = set()

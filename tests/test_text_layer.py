@@ -6,6 +6,8 @@ tests/wordshare.py says, per PDF, with both poppler's pdftotext and PDFium.
 Checked to fail (by hand, 3 December 2026): with ``Renderer(exact_text=False)`` in
 handouts/workers.py, ``test_printed_words_come_back_exactly`` fails for Hindi (64 %),
 Persian (87 %), Arabic (92 %) and Urdu in Nastaliq (12 %) with both extractors.
+With ``_mark_direction`` skipped in handouts/textlayer.py, it fails with pdftotext for
+Arabic, Persian, Urdu and Nastaliq (the colon and space beside a number move).
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ from handouts.project import Project
 
 NASTALIQ = "ur-nastaliq"
 EXACT = 0.995
-# poppler orders the words of a right-to-left line that holds Latin words or digits
-# by its own rules, and reads every line of a page in the page's majority direction
-# (a bilingual page is mostly English): it moves the space or colon beside a number
-# (Arabic "Emergency: 911" comes out as "Emergency911 :") and swaps words. ActualText does not
-# change that (tried on each left-to-right run of such lines), and poppler and PDFium
-# reverse right-to-left ActualText differently. The lowest share per PDF, measured in
-# every format on both papers with the test clinic's numbers, rounded down:
-POPPLER_RTL = {"ar": 0.95, "fa": 0.97, "ur": 0.97, NASTALIQ: 0.98}
+# poppler reads every line of a page in the page's majority direction. A bilingual
+# page is mostly English, so its Arabic-script lines are read left to right in
+# sections split at every digit and separator (":", "،", "."), and the words on either
+# side of a section's edge run together ("آخر،يأتي"). No text layer changes that
+# (the counts that decide it are the page's letters). The lowest share per bilingual
+# PDF, measured in every format on both papers with the test clinic's numbers,
+# rounded down; every other PDF is held to EXACT:
+POPPLER_BILINGUAL_RTL = {"ar": 0.98, "fa": 0.98, "ur": 0.98, NASTALIQ: 0.98}
 STOCK_LANGS = ("hi", "ar", "fa", "zh_CN")  # the scripts whose drawing the copy changes
 LANGUAGES = {"hi": "ltr", "ar": "rtl", "fa": "rtl", "zh_CN": "ltr"}
 
@@ -54,15 +56,18 @@ def _pdfs(label: str, built: Path, formats: Path, nastaliq: Path) -> list[Path]:
 def test_printed_words_come_back_exactly(
         built: tuple[Path, BuildReport], formats: tuple[Path, BuildReport],
         nastaliq: tuple[Path, BuildReport], label: str, extractor: str) -> None:
-    floor = POPPLER_RTL.get(label, EXACT) if extractor == "pdftotext" else EXACT
     pdfs = _pdfs(label, built[0], formats[0], nastaliq[0])
     assert len(pdfs) >= 4
     shares = {}
     for pdf in pdfs:
         hits, total, misses = share(pdf, pdf.with_suffix(".html").read_text(), extractor)
         assert total > 300, pdf
-        shares[pdf.name] = (round(hits / total, 4), misses[:6])
-    assert {name: s for name, s in shares.items() if s[0] < floor} == {}
+        floor = EXACT
+        if extractor == "pdftotext" and pdf.stem.endswith("-bilingual"):
+            floor = POPPLER_BILINGUAL_RTL.get(label, EXACT)
+        if hits / total < floor:
+            shares[pdf.name] = (round(hits / total, 4), misses[:6])
+    assert shares == {}
 
 
 def _raster(pdf: Path, out: Path) -> list[Image.Image]:

@@ -20,7 +20,8 @@ WeasyPrint 70's ``draw_first_line`` (BSD licence) that:
   extractors see no gap (a "space") after it;
 * right-to-left: the base glyph carries its marks' text, and each mark is drawn,
   after the line, as code 0 (ToUnicode U+0000) of a copy of its font, which both
-  poppler and PDFium skip. Inside an ActualText span marks stay in place;
+  poppler and PDFium skip. Inside an ActualText span marks stay in place and read as
+  a right-to-left mark (see :func:`_rtl_words`);
 * wraps a cluster with more glyphs than characters, and a right-to-left word with
   a raised glyph (Nastaliq), in a ``/Span`` with ``/ActualText``.
 
@@ -51,7 +52,7 @@ from .errors import RenderError
 from .render import WORD_JOINER
 
 NO_TEXT = "\0"
-RLM = "\u200f"
+RLM = "\u200f"  # right-to-left mark
 SEPARATORS = frozenset({"CS", "ES", "ET"})  # what poppler reads as part of a number
 Finisher = Callable[[object, pydyf.PDF], None]
 # sha256 of WeasyPrint 70.0's draw_first_line source: the function copied below.
@@ -238,7 +239,6 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
     stream.set_text_matrix(*matrix.values)
     pen = 0.0  # the pen's distance from the line's start, in text space
     deferred: list[tuple[str, float, float, float]] = []  # marks drawn after the line
-    in_span = False
     previous_pango_font = None
     string = ""
     utf8_text = textbox.pango_layout.text.encode()
@@ -260,7 +260,7 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
             if pango.pango_version() < 14802 or font.png:
                 font_size = textbox.style["font_size"]
             if string:
-                stream.show_text(string)
+                _show(stream, string)
             string = ""
             stream.set_font_size(font.hash, font_size)
         codes = state.codes(font)
@@ -353,13 +353,12 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
             if i in actual:
                 string = string[:-1] if string[-1] == "<" else string + ">"
                 if string:
-                    stream.show_text(string)
+                    _show(stream, string)
                 stream.begin_marked_content(
                     "Span", pydyf.Dictionary({"ActualText": pydyf.String(actual[i])}))
-                in_span = True
                 string = "<"
 
-            if mark_font is not None and not in_span:
+            if mark_font is not None:
                 # Drawn at the end of the line, where the extractors' skipped code 0
                 # cannot split a word; the pen moves on as it would have.
                 net = offset + font.widths[cid] - int(kerning)
@@ -368,27 +367,14 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
                     string += f">{-net}<"
                 pen += net * font_size / 1000
                 kerning = 0
-            elif mark_font is not None:
-                string = string[:-1] if string[-1] == "<" else string + ">"
-                if string:
-                    stream.show_text(string)
-                stream.set_font_size(mark_font, font_size)
-                if rise:
-                    stream.set_text_rise(-rise)
-                stream.show_text((f"{-offset}" if offset else "") + "<0000>")
-                if rise:
-                    stream.set_text_rise(0)
-                stream.set_font_size(font.hash, font_size)
-                string = "<"
-                pen += (offset + font.widths[cid]) * font_size / 1000
             elif rise:
                 string = string[:-1] if string[-1] == "<" else string + ">"
                 if string:
-                    stream.show_text(string)
+                    _show(stream, string)
                 stream.set_text_rise(-rise)
                 string = f"{-offset}" if offset else ""
                 string += f"<{code:04x}>"
-                stream.show_text(string)
+                _show(stream, string)
                 stream.set_text_rise(0)
                 string = "<"
                 pen += (offset + font.widths[cid]) * font_size / 1000
@@ -404,15 +390,14 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
             if i in ends:
                 string = string[:-1] if string[-1] == "<" else string + ">"
                 if string:
-                    stream.show_text(string)
+                    _show(stream, string)
                 stream.end_marked_content()
-                in_span = False
                 string = "<"
 
         string = string[:-1] if string[-1] == "<" else string + ">"
 
     if string:
-        stream.show_text(string)
+        _show(stream, string)
     moved = 0.0
     for name, size, x, rise in deferred:
         stream.set_font_size(name, size)
@@ -424,6 +409,12 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
         if rise:
             stream.set_text_rise(0)
     return []
+
+
+def _show(stream: Any, string: str) -> None:
+    """Show ``string`` (a TJ array's inside) without empty strings: PDFium drops the last
+    adjustment of an array that holds one and draws the rest of the line that far off."""
+    stream.show_text(string.replace("<>", " "))
 
 
 def _rtl_words(texts: list[str], real: list[list[int]], glyphs_info: Any,
@@ -455,7 +446,15 @@ def _rtl_words(texts: list[str], real: list[list[int]], glyphs_info: Any,
             actual[glyphs[0]] = text
             ends.add(glyphs[-1])
             for i in glyphs:
-                pieces.setdefault(i, text)
+                # PDFium reverses the ActualText only if the span's text object that it
+                # reaches first (by line, then by x) reads as right-to-left, or follows
+                # one that does: each glyph's text, which only that test reads inside the
+                # span, starts with a right-to-left letter or mark.
+                piece = pieces.get(i, text)
+                piece = "" if piece == NO_TEXT else piece
+                if not piece or bidirectional(piece[0]) not in ("R", "AL"):
+                    piece = RLM + piece
+                pieces[i] = piece
     return actual, ends
 
 

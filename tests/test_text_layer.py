@@ -77,9 +77,10 @@ def _empty_strings(pdf: Path) -> int:
     count = 0
     with pikepdf.open(pdf) as document:
         for page in document.pages:
-            for operands, _ in pikepdf.parse_content_stream(page, "TJ"):
+            for instruction in pikepdf.parse_content_stream(page, "TJ"):
+                assert isinstance(instruction, pikepdf.ContentStreamInstruction)
                 count += any(isinstance(item, pikepdf.String) and not bytes(item)
-                             for item in operands[0])
+                             for item in instruction.operands[0])
     return count
 
 

@@ -185,25 +185,41 @@ def _join_marks(texts: list[str], real: list[list[int]], glyphs_info: Any,
     return out_texts, out_real
 
 
-def _mark_direction(texts: list[str], real: list[list[int]], before_ltr: bool) -> None:
-    """Right-to-left marks where poppler would move neutrals into a left-to-right run.
+def _mark_direction(texts: list[str], real: list[list[int]], *, after_ltr: bool,
+                    before_ltr: bool, line_start: bool) -> None:
+    """Marks in a right-to-left run's text where poppler would misplace neutrals.
 
-    poppler reads a right-to-left line from the right and gives a left-to-right run
-    (Latin, digits, and the separators ``: , . + - %``) every neutral to its left:
-    Arabic "Emergency: 911" came out as "Emergency911 :". A mark (bidi class R) on
-    the right-to-left side of each separator, and of each such run, keeps the space
-    and the colon where they belong. It shares a glyph with right-to-left text, so
-    no mark lands inside a number. PDFium applies the bidi algorithm and reads the
-    marks as nothing.
+    poppler reads a line in its page's majority direction, in sections: runs of Latin,
+    digits and the separators ``: , . + - %`` against runs of everything else, each
+    right-to-left section reversed, neutrals going to the section that takes them
+    first. Arabic "Emergency: 911" came out as "Emergency911 :", and on a mostly
+    English (bilingual) page each section's edge words ran into the next section. So:
+
+    * a right-to-left mark (U+200F, bidi class R) on the right-to-left side of each
+      separator, and on both sides of the run where a left-to-right run is its
+      neighbour, ends each section where its words end;
+    * the line's first letter starts with a space, so its first word never runs into
+      the section read before it on a left-to-right page.
+
+    Each mark shares a glyph with right-to-left text, never with a digit, so the
+    safety check's numbers are unchanged. PDFium applies the bidi algorithm and
+    reads the marks as nothing. Drawing order is reversed: text appended to a
+    cluster lies to its left.
     """
     for k, glyphs in enumerate(real):
         if glyphs and texts[k] and bidirectional(texts[k][-1]) in SEPARATORS:
-            texts[k] += RLM  # drawing order is reversed: the mark goes to its left
-    if before_ltr:  # the run to the right is left-to-right: its neighbour reads first
-        for k in reversed(range(len(real))):
-            if real[k]:
-                texts[k] = RLM + texts[k]
-                return
+            texts[k] += RLM
+    drawn = [k for k in range(len(real)) if real[k]]
+    if not drawn:
+        return
+    # Not for a run of brackets or stops alone (a Latin sentence in a right-to-left
+    # paragraph): PDFium would move them into the Latin words.
+    if after_ltr and any(bidirectional(c) in ("R", "AL") for c in "".join(texts)):
+        texts[drawn[0]] += RLM
+    if before_ltr:
+        texts[drawn[-1]] = RLM + texts[drawn[-1]]
+    elif line_start:
+        texts[drawn[-1]] = " " + texts[drawn[-1]]
 
 
 def _split(text: str, count: int) -> list[str]:
@@ -243,6 +259,7 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
     string = ""
     utf8_text = textbox.pango_layout.text.encode()
     paragraph_rtl = textbox.style["direction"] == "rtl"
+    left_level = 1  # the bidi level of the run drawn to the left of this one
     run = first_line.runs[0]
     while run != ffi.NULL:
         glyph_item = run.data
@@ -287,8 +304,11 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
                 carry, last = "", k
         texts, real = _join_marks(texts, real, glyphs_info, rtl)
         if rtl and paragraph_rtl:
-            _mark_direction(texts, real, before_ltr=run != ffi.NULL
-                            and run.data.item.analysis.level % 2 == 0)
+            _mark_direction(texts, real, after_ltr=left_level % 2 == 0,
+                            before_ltr=run != ffi.NULL
+                            and run.data.item.analysis.level % 2 == 0,
+                            line_start=run == ffi.NULL)
+        left_level = glyph_item.item.analysis.level
         pieces: dict[int, str] = {}
         actual: dict[int, str] = {}  # first glyph of a cluster -> its ActualText
         ends: set[int] = set()

@@ -7,7 +7,8 @@ Checked to fail (by hand, 3 December 2026): with ``Renderer(exact_text=False)`` 
 handouts/workers.py, ``test_printed_words_come_back_exactly`` fails for Hindi (64 %),
 Persian (87 %), Arabic (92 %) and Urdu in Nastaliq (12 %) with both extractors.
 With ``_mark_direction`` skipped in handouts/textlayer.py, it fails with pdftotext for
-Arabic, Persian, Urdu and Nastaliq (the colon and space beside a number move).
+Arabic, Persian, Urdu and Nastaliq (the colon and space beside a number move, and
+bilingual pages run words together).
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ NASTALIQ = "ur-nastaliq"
 EXACT = 0.995
 # poppler reads every line of a page in the page's majority direction. A bilingual
 # page is mostly English, so its Arabic-script lines are read left to right in
-# sections split at every digit and separator (":", "،", "."), and the words on either
-# side of a section's edge run together ("آخر،يأتي"). No text layer changes that
-# (the counts that decide it are the page's letters). The lowest share per bilingual
-# PDF, measured in every format on both papers with the test clinic's numbers,
-# rounded down; every other PDF is held to EXACT:
-POPPLER_BILINGUAL_RTL = {"ar": 0.98, "fa": 0.98, "ur": 0.98, NASTALIQ: 0.98}
+# sections split at every digit and separator, each right-to-left section reversed in
+# place. Where a word meets a separator with no space between them (Urdu dates,
+# "26 نومبر، 2026"), the words on either side of the section's edge run together.
+# The lowest share per bilingual PDF, measured on both papers with the test clinic's
+# numbers, rounded down; every other PDF is held to EXACT:
+POPPLER_BILINGUAL_RTL = {"ur": 0.99, NASTALIQ: 0.98}
 STOCK_LANGS = ("hi", "ar", "fa", "zh_CN")  # the scripts whose drawing the copy changes
 LANGUAGES = {"hi": "ltr", "ar": "rtl", "fa": "rtl", "zh_CN": "ltr"}
 

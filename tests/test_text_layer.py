@@ -36,7 +36,7 @@ EXACT = 0.995
 # "26 نومبر، 2026"), the words on either side of the section's edge run together.
 # The lowest share per bilingual PDF, measured on both papers with the test clinic's
 # numbers, rounded down; every other PDF is held to EXACT:
-POPPLER_BILINGUAL_RTL = {"ur": 0.99, NASTALIQ: 0.98}
+POPPLER_BILINGUAL_RTL = {"ur": 0.99, NASTALIQ: 0.98}  # Nastaliq: ActualText drops spaces
 STOCK_LANGS = ("hi", "ar", "fa", "zh_CN")  # the scripts whose drawing the copy changes
 LANGUAGES = {"hi": "ltr", "ar": "rtl", "fa": "rtl", "zh_CN": "ltr"}
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -217,7 +218,8 @@ class _Compactor:
                 font.file_content = self.compacted.setdefault(id(data), data)
                 return
         self.load(font)
-        self.stock["_harfbuzz_subset"](font, to_unicode, hinting)
+        with _open_arrays():
+            self.stock["_harfbuzz_subset"](font, to_unicode, hinting)
 
     def finisher(self, document: object, pdf: pydyf.PDF) -> None:
         for stream in pdf.objects:
@@ -230,6 +232,46 @@ class _Compactor:
                 stream.stream = [TTFont(io.BytesIO(data)).reader["CFF "]]
                 stream.extra["Subtype"] = "/CIDFontType0C"
                 self.converted.add(id(data))
+
+
+# "hb_codepoint_t[123]": a C type whose length is part of its name.
+_SIZED_ARRAY = re.compile(r"([A-Za-z_][A-Za-z0-9_ ]*?)\s*\[(\d+)\]")
+
+
+@contextmanager
+def _open_arrays() -> Iterator[None]:
+    """WeasyPrint's ``ffi.new`` calls with sized array types, as open arrays.
+
+    WeasyPrint's subsetter asks cffi for ``hb_codepoint_t[N]`` with a new N for
+    nearly every font of every document, and cffi parses each new type name
+    against all of WeasyPrint's C declarations: 10 to 20 ms a font, a tenth of a
+    leaflet's rendering. ``T[]`` is parsed once per process and holds the same
+    values (cffi's public ``new`` and ``typeof``). Character arrays are left alone:
+    ``char[]`` filled from bytes adds a terminating zero.
+    """
+    from weasyprint.text import ffi as text_ffi
+
+    ffi = text_ffi.ffi
+    stock = ffi.new
+    if not isinstance(ffi, cffi.FFI) or "new" in vars(ffi):
+        yield  # not cffi's, or already wrapped: leave it
+        return
+
+    def new(cdecl: Any, init: Any = None) -> Any:
+        match = _SIZED_ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if match and "char" not in match.group(1):
+            length = int(match.group(2))
+            if init is None:
+                return stock(ffi.typeof(f"{match.group(1)}[]"), length)
+            if isinstance(init, list | tuple) and len(init) == length:
+                return stock(ffi.typeof(f"{match.group(1)}[]"), init)
+        return stock(cdecl, init)
+
+    ffi.new = new
+    try:
+        yield
+    finally:
+        del ffi.new
 
 
 def _as_method(bound: Callable[..., None]) -> Callable[..., None]:

@@ -139,6 +139,35 @@ def test_font_whose_glyph_ids_are_not_its_cids_keeps_weasyprint_subset(tmp_path:
     assert poppler_pages(plain) == poppler_pages(compact)
 
 
+def test_sized_arrays_are_made_as_open_arrays_with_the_same_values() -> None:
+    """cffi parses every new "T[N]" against all of WeasyPrint's declarations."""
+    from weasyprint.text.ffi import ffi
+
+    from handouts.fontsubset import _open_arrays
+
+    with _open_arrays():
+        filled = ffi.new("hb_codepoint_t[3]", [7, 8, 9])
+        empty = ffi.new("hb_tag_t[100]")
+        name = ffi.new("char[4]", b"GSUB")
+    assert (ffi.typeof(filled).cname, list(filled)) == ("uint32_t[]", [7, 8, 9])
+    assert (ffi.typeof(empty).cname, len(empty), set(empty)) == ("uint32_t[]", 100, {0})
+    assert (ffi.typeof(name).cname, ffi.unpack(name, 4)) == ("char[4]", b"GSUB")  # no NUL
+    assert "new" not in vars(ffi)  # cffi's own again
+
+
+def test_latin_fonts_subset_as_weasyprint_does(tmp_path: Path) -> None:
+    """TrueType goes through WeasyPrint's subsetter, with open arrays: the same bytes."""
+    from weasyprint import HTML
+
+    from handouts.fontsubset import compact_cid_fonts
+
+    html = "<p style='font-family: Noto Sans'>Get help now: 911</p>"
+    plain = HTML(string=html).write_pdf()
+    with compact_cid_fonts() as finisher:
+        ours = HTML(string=html).write_pdf(finisher=finisher)
+    assert ours == plain
+
+
 def test_full_fonts_get_the_face_bytes_that_were_deferred(tmp_path: Path) -> None:
     plain, compact = stock_and_ours(tmp_path, full_fonts=True)
     assert compact.read_bytes() == plain.read_bytes()
@@ -153,12 +182,15 @@ def test_shipped_sizes(built: tuple[Path, object]) -> None:
 
 @pytest.fixture
 def fresh_surface() -> Iterator[None]:
-    """fontsubset verifies WeasyPrint's internals once; tests that change them re-verify."""
-    from handouts.fontsubset import surface_problems
+    """fontsubset and textlayer verify WeasyPrint's internals once; tests that change
+    them re-verify (the text layer reads Font too)."""
+    from handouts import fontsubset, textlayer
 
-    surface_problems.cache_clear()
+    fontsubset.surface_problems.cache_clear()
+    textlayer.surface_problems.cache_clear()
     yield
-    surface_problems.cache_clear()
+    fontsubset.surface_problems.cache_clear()
+    textlayer.surface_problems.cache_clear()
 
 
 @pytest.mark.parametrize("change", ["signature", "missing attribute", "changed function"])
@@ -205,7 +237,10 @@ def test_changed_weasyprint_surface_turns_compaction_off(
 
     report = build(Project(ROOT), BuildOptions(out=tmp_path, languages=("zh_CN", "ja")))
     assert report.ok, report.failures
-    assert report.warnings == [surface_warning()]
+    from handouts import textlayer
+
+    # A Font.__init__ that no longer assigns what the text layer reads turns it off too.
+    assert report.warnings == [w for w in (surface_warning(), textlayer.surface_warning()) if w]
     for written in report.written:
         assert notdef_glyphs(written.path) == []
         # Stock subsetting: TrueType-flavoured CFF kept as OpenType, not bare CFF.

@@ -114,29 +114,32 @@ def visual_lines(data: bytes) -> list[str]:
     import pypdfium2
 
     document = pypdfium2.PdfDocument(data)
-    lines: list[str] = []
     try:
-        for index in range(len(document)):
-            textpage = document[index].get_textpage()
-            glyphs = []
-            for i, char in enumerate(_chars(textpage)):
-                if char.strip():
-                    left, bottom, _right, top = textpage.get_charbox(i)
-                    glyphs.append(((bottom + top) / 2, left, bottom, top, char))
-            # A line: glyphs whose middles fall within the first glyph's height.
-            row: list[tuple[float, str]] = []
-            low = high = 0.0
-            for middle, left, bottom, top, char in sorted(glyphs, reverse=True):
-                if row and not low <= middle <= high:
-                    lines.append("".join(c for _, c in sorted(row)))
-                    row = []
-                if not row:
-                    low, high = bottom, top
-                row.append((left, char))
-            if row:
-                lines.append("".join(c for _, c in sorted(row)))
+        return _lines(_read(document))
     finally:
         document.close()
+
+
+def _lines(pages: list[_Page]) -> list[str]:
+    lines: list[str] = []
+    for page in pages:
+        glyphs = []
+        for i, char in enumerate(page.chars):
+            if char.strip():
+                left, bottom, _right, top = page.textpage.get_charbox(i)
+                glyphs.append(((bottom + top) / 2, left, bottom, top, char))
+        # A line: glyphs whose middles fall within the first glyph's height.
+        row: list[tuple[float, str]] = []
+        low = high = 0.0
+        for middle, left, bottom, top, char in sorted(glyphs, reverse=True):
+            if row and not low <= middle <= high:
+                lines.append("".join(c for _, c in sorted(row)))
+                row = []
+            if not row:
+                low, high = bottom, top
+            row.append((left, char))
+        if row:
+            lines.append("".join(c for _, c in sorted(row)))
     return lines
 
 
@@ -159,39 +162,40 @@ def _letters(char: str) -> str:
 
 @dataclass
 class _Page:
-    """One page's text layer: its characters' skeleton, and which glyph each came from."""
+    """One page, read once: its text layer's characters and their skeleton, and which
+    glyph each skeleton letter came from."""
 
+    page: Any
+    textpage: Any
+    chars: list[str]  # one per PDFium character index
     skeleton: str
     glyphs: list[int]  # skeleton position -> PDFium character index
 
 
-def _read(document: object) -> list[_Page]:
+def _read(document: Any) -> list[_Page]:
     pages = []
-    for index in range(len(document)):  # type: ignore[arg-type]
-        textpage = document[index].get_textpage()  # type: ignore[index]
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        chars = _chars(textpage)
         letters: list[str] = []
         glyphs: list[int] = []
-        for i, char in enumerate(_chars(textpage)):
+        for i, char in enumerate(chars):
             for letter in _letters(char):
                 letters.append(letter)
                 glyphs.append(i)
-        pages.append(_Page("".join(letters), glyphs))
+        pages.append(_Page(page, textpage, chars, "".join(letters), glyphs))
     return pages
 
 
-def _ink(document: object, page: int, glyphs: list[int], images: dict[int, Any]) -> float:
+def _ink(page: _Page, glyphs: list[int], image: Any) -> float:
     """Share of dark pixels in the box of these glyphs, rendered as the printer will."""
-    pdf_page = document[page]  # type: ignore[index]
-    textpage = pdf_page.get_textpage()
-    boxes = [textpage.get_charbox(i) for i in glyphs]
+    boxes = [page.textpage.get_charbox(i) for i in glyphs]
     left = min(b[0] for b in boxes)
     bottom = min(b[1] for b in boxes)
     right = max(b[2] for b in boxes)
     top = max(b[3] for b in boxes)
-    height = pdf_page.get_height()
-    if page not in images:  # one rendering per page, for every message on it
-        images[page] = pdf_page.render(scale=INK_SCALE, grayscale=True).to_pil().convert("L")
-    image = images[page]
+    height = page.page.get_height()
     crop = image.crop((int(left * INK_SCALE), int((height - top) * INK_SCALE),
                        int(right * INK_SCALE) + 1, int((height - bottom) * INK_SCALE) + 1))
     histogram = crop.histogram()  # 256 grey levels
@@ -205,22 +209,27 @@ def safety_problems(data: bytes, expected: Expected) -> list[str]:
     document = pypdfium2.PdfDocument(data)
     try:
         pages = _read(document)
-        images: dict[int, Any] = {}
+        images: dict[int, Any] = {}  # one rendering per page, for every message on it
         problems = []
         for msgid, printed in expected.texts:
             wanted = skeleton(printed)
             found = [(*_found(wanted, p.skeleton), n) for n, p in enumerate(pages)]
-            share, span, page = max(found, key=lambda f: f[0])
-            glyphs = [pages[page].glyphs[i] for i in span]
+            share, span, index = max(found, key=lambda f: f[0])
+            page = pages[index]
             if share < PRESENT:
                 problems.append(f"the safety text {_quote(msgid)} is not on the printed page"
                                 f" ({share:.0%} of it was found)")
-            elif _ink(document, page, glyphs, images) < MIN_INK:
+                continue
+            if index not in images:
+                images[index] = page.page.render(
+                    scale=INK_SCALE, grayscale=True).to_pil().convert("L")
+            if _ink(page, [page.glyphs[i] for i in span], images[index]) < MIN_INK:
                 problems.append(f"the safety text {_quote(msgid)} is in the PDF but prints no"
                                 " visible ink")
+        lines = _lines(pages)
     finally:
         document.close()
-    runs = [run for line in visual_lines(data) for run in number_runs(line)]
+    runs = [run for line in lines for run in number_runs(line)]
     typed = number_runs(expected.typed)
     for label, number in expected.numbers:
         count = runs.count(digits(number)) - typed.count(digits(number))

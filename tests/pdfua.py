@@ -214,16 +214,32 @@ def figure_boxes(path: Path) -> list[tuple[int, list[float]]]:
 
 
 def _texts(path: Path) -> dict[tuple[int, int], str]:
-    """Text by (page index, marked-content id)."""
-    import pdfplumber
+    """Text by (page index, marked-content id): each text object's, by PDFium, in the
+    order drawn (pdfplumber gave the same for left-to-right text, 20 times slower)."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
 
     chars: dict[tuple[int, int], str] = {}
-    with pdfplumber.open(path) as pdf:
-        for index, page in enumerate(pdf.pages):
-            for char in page.chars:
-                if char.get("mcid") is not None:
-                    key = (index, char["mcid"])
-                    chars[key] = chars.get(key, "") + char["text"]
+    document = pypdfium2.PdfDocument(path)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+                item = pdfium_c.FPDFPage_GetObject(page.raw, i)
+                mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(item)
+                if pdfium_c.FPDFPageObj_GetType(item) != pdfium_c.FPDF_PAGEOBJ_TEXT or mcid < 0:
+                    continue
+                size = pdfium_c.FPDFTextObj_GetText(item, textpage.raw, None, 0)
+                buffer = ctypes.create_string_buffer(size)
+                pdfium_c.FPDFTextObj_GetText(item, textpage.raw, ctypes.cast(
+                    buffer, ctypes.POINTER(ctypes.c_ushort)), size)
+                key = (index, mcid)
+                chars[key] = chars.get(key, "") + buffer.raw[:size - 2].decode("utf-16-le")
+    finally:
+        document.close()
     return chars
 
 

@@ -271,7 +271,8 @@ def _open_arrays() -> Iterator[None]:
     try:
         yield
     finally:
-        del ffi.new
+        if vars(ffi).get("new") is new:  # not another thread's, which removes its own
+            del ffi.new
 
 
 def _as_method(bound: Callable[..., None]) -> Callable[..., None]:

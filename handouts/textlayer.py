@@ -202,10 +202,11 @@ def _mark_direction(texts: list[str], real: list[list[int]], *, after_ltr: bool,
       the section read before it on a left-to-right page.
 
     Each mark shares a glyph with right-to-left text, never with a digit, so the
-    safety check's numbers are unchanged. PDFium applies the bidi algorithm and
-    reads the marks as nothing. Drawing order is reversed: text appended to a
-    cluster lies to its left.
+    safety check's numbers are unchanged. PDFium's text keeps the marks (invisible;
+    copied text carries them), and its word order does not change. Drawing order is
+    reversed: text appended to a cluster lies to its left.
     """
+    letters = any(bidirectional(c) in ("R", "AL") for c in "".join(texts))
     for k, glyphs in enumerate(real):
         if glyphs and texts[k] and bidirectional(texts[k][-1]) in SEPARATORS:
             texts[k] += RLM
@@ -214,7 +215,7 @@ def _mark_direction(texts: list[str], real: list[list[int]], *, after_ltr: bool,
         return
     # Not for a run of brackets or stops alone (a Latin sentence in a right-to-left
     # paragraph): PDFium would move them into the Latin words.
-    if after_ltr and any(bidirectional(c) in ("R", "AL") for c in "".join(texts)):
+    if after_ltr and letters:
         texts[drawn[0]] += RLM
     if before_ltr:
         texts[drawn[-1]] = RLM + texts[drawn[-1]]

@@ -185,7 +185,9 @@ class DocumentRenderer:
         if pages > PAGE_BUDGET[job.fmt] and job.personal:
             raise RenderError(f"with the personal details, {job.handout} ({job.fmt},"
                               f" {job.paper}) is {pages} pages; the limit is"
-                              f" {PAGE_BUDGET[job.fmt]}. Shorten the note, or choose large print",
+                              f" {PAGE_BUDGET[job.fmt]}. "
+                              + ("Shorten the note, or choose large print" if job.personal.note
+                                 else "Choose large print, or print it without them"),
                               language=language.code)
         if pages > PAGE_BUDGET[job.fmt]:
             raise RenderError(f"{job.handout} ({job.fmt}, {job.paper}) is {pages} pages; the"

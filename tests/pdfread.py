@@ -1,4 +1,5 @@
-"""Read a PDF back: text (PDFium, poppler), metadata, fonts and page boxes (pypdf)."""
+"""Read a PDF back: text and character boxes (PDFium, poppler), fonts (pypdf), and
+/Lang, metadata and page boxes (pikepdf)."""
 
 from __future__ import annotations
 

@@ -158,6 +158,25 @@ def test_personal_details_print_in_the_box_on_page_1(desk: Any, tmp_path: Path) 
     assert notdef_glyphs(pdf) == []
 
 
+def test_details_that_overrun_a_standard_leaflet_point_to_large_print(desk: Any) -> None:
+    """Persian's treatment leaflet fills its two Letter pages at Latin's visual size:
+    even a name alone makes it three. Staff are told what to do, and large print,
+    with six pages, takes the box."""
+    client = desk.test_client()
+    fields = form(client, f"/leaflet/fa/{HANDOUT}") | {
+        "name": "علی رضایی", "action": "print", "paper": "letter"}
+    refused = client.post(f"/personal/fa/{HANDOUT}", data=fields)
+    assert refused.status_code == 400
+    assert (f"With the personal details, {HANDOUT} (standard, letter) is 3 pages; the limit"
+            " is 2. Choose large print, or print it without them.") in refused.get_data(
+                as_text=True)
+    noted = client.post(f"/personal/fa/{HANDOUT}", data=fields | {"note": "ناشتا بخورید."})
+    assert "is 3 pages; the limit is 2. Shorten the note, or choose large print." in (
+        noted.get_data(as_text=True))
+    large = client.post(f"/personal/fa/{HANDOUT}", data=fields | {"format": "large-print"})
+    assert large.status_code == 200, large.get_data(as_text=True)
+
+
 def test_preview_shows_page_1_inline_and_caches_nothing(
         desk: Any, built: tuple[Path, BuildReport]) -> None:
     client = desk.test_client()

@@ -92,6 +92,52 @@ def pages(path: Path) -> list[Page]:
         document.close()
 
 
+@dataclass(frozen=True)
+class QrCode:
+    """The QR code on page 1, as segno draws it (each row of dark modules a line one
+    module thick), in points from the page's top left, as pdfplumber had it."""
+
+    module: float
+    x0: float  # the rows' ends, without their caps
+    x1: float
+    top: float  # the outer rows' edges
+    bottom: float
+    modules: int  # rows drawn from the top row to the bottom one
+    page_width: float
+    page_height: float
+
+
+def qr_code(path: Path) -> QrCode:
+    """By PDFium: the path with the most segments on page 1 is the code."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        page = document[0]
+        paths = [item for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH],
+                                                   max_depth=5)]
+        code = max(paths, key=lambda item: pdfium_c.FPDFPath_CountSegments(item.raw))
+        a, _, _, d, e, f = code.get_matrix().get()
+        width = ctypes.c_float()
+        pdfium_c.FPDFPageObj_GetStrokeWidth(code.raw, ctypes.byref(width))
+        module = width.value * abs(a)
+        x, y = ctypes.c_float(), ctypes.c_float()
+        xs, ys = [], []
+        for i in range(pdfium_c.FPDFPath_CountSegments(code.raw)):
+            segment = pdfium_c.FPDFPath_GetPathSegment(code.raw, i)
+            pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+            xs.append(a * x.value + e)
+            ys.append(page.get_height() - (d * y.value + f))
+        top, bottom = min(ys) - module / 2, max(ys) + module / 2
+        return QrCode(module, min(xs), max(xs), top, bottom, round((bottom - top) / module),
+                      page.get_width(), page.get_height())
+    finally:
+        document.close()
+
+
 def text(path: Path) -> str:
     """Logical-order text, by PDFium, NFC, without bidi controls."""
     return BIDI_CONTROLS.sub("", unicodedata.normalize("NFC", pdfium_text(path)))

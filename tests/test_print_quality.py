@@ -10,12 +10,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import pdfplumber
 import pypdfium2
 import pytest
 import segno
 from conftest import FORMATS_LANGS, build_reusing
-from pdfread import pages
+from pdfread import pages, qr_code
 from sharing import shared
 
 from handouts.build import BuildOptions, BuildReport, output_path
@@ -272,28 +271,21 @@ def test_qr_code_is_20mm_with_a_4_module_quiet_zone(leaflets: tuple[Path, BuildR
                                                     code: str, tmp_path: Path) -> None:
     modules = segno.make(URL, error="m").symbol_size(border=0)[0]
     for _code, fmt, paper, path in pdfs(leaflets[0], (code,)):
-        with pdfplumber.open(path) as pdf:
-            page = pdf.pages[0]
-            # segno draws each row of dark modules as lines one module thick.
-            widths = [round(line["linewidth"], 3) for line in page.lines]
-            module = max(set(widths), key=widths.count)
-            rows = [line for line in page.lines if round(line["linewidth"], 3) == module]
-            x0, x1 = min(r["x0"] for r in rows), max(r["x1"] for r in rows)
-            top = min(r["top"] for r in rows) - module / 2
-            bottom = max(r["bottom"] for r in rows) + module / 2
-            assert round((x1 - x0) / module) == round((bottom - top) / module) == modules
-            assert (x1 - x0) * MM_PER_PT >= 20, (path.name, (x1 - x0) * MM_PER_PT)
-            # Nothing is drawn within 4 modules of the code: only that square is rasterised.
-            zone = 4 * module
-            ring = pypdfium2.PdfDocument(path)[0].render(
-                scale=4, crop=(x0 - zone, float(page.height) - bottom - zone,
-                               float(page.width) - x1 - zone, top - zone)).to_pil().convert("L")
-            png = tmp_path / f"{code}-{fmt}-{paper}.png"
-            ring.save(png)
-            inner = (int(zone * 4) - 1, int(zone * 4) - 1,
-                     ring.width - int(zone * 4) + 1, ring.height - int(zone * 4) + 1)
-            ring.paste(255, inner)
-            assert ring.getextrema()[0] > 230, (path.name, fmt, paper)
+        qr = qr_code(path)  # segno draws each row of dark modules one module thick
+        x0, x1, top, bottom, module = qr.x0, qr.x1, qr.top, qr.bottom, qr.module
+        assert round((x1 - x0) / module) == qr.modules == modules
+        assert (x1 - x0) * MM_PER_PT >= 20, (path.name, (x1 - x0) * MM_PER_PT)
+        # Nothing is drawn within 4 modules of the code: only that square is rasterised.
+        zone = 4 * module
+        ring = pypdfium2.PdfDocument(path)[0].render(
+            scale=4, crop=(x0 - zone, qr.page_height - bottom - zone,
+                           qr.page_width - x1 - zone, top - zone)).to_pil().convert("L")
+        png = tmp_path / f"{code}-{fmt}-{paper}.png"
+        ring.save(png)
+        inner = (int(zone * 4) - 1, int(zone * 4) - 1,
+                 ring.width - int(zone * 4) + 1, ring.height - int(zone * 4) + 1)
+        ring.paste(255, inner)
+        assert ring.getextrema()[0] > 230, (path.name, fmt, paper)
         # A phone reads it: zbar decodes the printed code and its quiet zone.
         decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)],
                                  capture_output=True, text=True, check=True)

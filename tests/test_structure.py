@@ -9,7 +9,7 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from pdfread import lang
+from pdfread import lang, qr_code
 from pdfua import figure_boxes, first_lang_texts, first_texts, languages, problems
 
 from handouts.build import BuildReport, output_path
@@ -142,21 +142,16 @@ def test_figure_boxes_are_in_pdf_units(formats: tuple[Path, BuildReport]) -> Non
         path = output_path(formats[0], "es", HANDOUT, "a4", fmt)
         boxes = figure_boxes(path)
         assert len(boxes) == 2  # the clinic's logo and its QR code, on page 1
-        with pdfplumber.open(path) as pdf:
-            page = pdf.pages[0]
-            height = float(page.height)
-            for index, (x0, y0, x1, y1) in boxes:
-                assert index == 0 and 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= height
-            widths = [round(line["linewidth"], 3) for line in page.lines]
-            module = max(set(widths), key=widths.count)
-            rows = [line for line in page.lines if round(line["linewidth"], 3) == module]
-            left, right = min(r["x0"] for r in rows), max(r["x1"] for r in rows)
-            bottom = height - max(r["bottom"] for r in rows) - module / 2
-            top = height - min(r["top"] for r in rows) + module / 2
-            zone = 4 * module - 0.01
-            qr = [box for _, box in boxes if box[0] <= left - zone and right + zone <= box[2]
-                  and box[1] <= bottom - zone and top + zone <= box[3]]
-            assert len(qr) == 1, (fmt, boxes, (left, bottom, right, top))
+        qr = qr_code(path)
+        height = qr.page_height
+        for index, (x0, y0, x1, y1) in boxes:
+            assert index == 0 and 0 <= x0 < x1 <= qr.page_width and 0 <= y0 < y1 <= height
+        left, right = qr.x0, qr.x1
+        bottom, top = height - qr.bottom, height - qr.top
+        zone = 4 * qr.module - 0.01
+        holding = [box for _, box in boxes if box[0] <= left - zone and right + zone <= box[2]
+                   and box[1] <= bottom - zone and top + zone <= box[3]]
+        assert len(holding) == 1, (fmt, boxes, (left, bottom, right, top))
 
 
 PAGED = ("<html lang='en'><title>t</title><style>@page { @bottom-right {"

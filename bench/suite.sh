@@ -22,6 +22,7 @@ run() {  # name folder [pytest args]
     "$here/.venv/bin/python" -m pytest -q -p no:randomly "$@" > "$work/$name.log" 2>&1) || true
   end=$(date +%s.%N)
   printf '%s\t%.1f s\t%s\n' "$name" "$(echo "$end - $start" | bc)" "$(tail -1 "$work/$name.log")"
+  grep -E '^(FAILED|ERROR) ' "$work/$name.log" || true  # a failed run's timing means little
 }
 run "base ($base)" "$work/base" "$@"
 run "now ($(git -C "$here" rev-parse --short HEAD))" "$here" "$@"

@@ -117,9 +117,8 @@ def qr_code(path: Path) -> QrCode:
     document = pypdfium2.PdfDocument(path)
     try:
         page = document[0]
-        paths = [item for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH],
-                                                   max_depth=5)]
-        code = max(paths, key=lambda item: pdfium_c.FPDFPath_CountSegments(item.raw))
+        code = max(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=5),
+                   key=lambda item: pdfium_c.FPDFPath_CountSegments(item.raw))
         a, _, _, d, e, f = code.get_matrix().get()
         width = ctypes.c_float()
         pdfium_c.FPDFPageObj_GetStrokeWidth(code.raw, ctypes.byref(width))

@@ -13,6 +13,7 @@ lists made of LI elements, each of Lbl and LBody.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -213,33 +214,61 @@ def figure_boxes(path: Path) -> list[tuple[int, list[float]]]:
             if e.kind == "Figure" and e.page is not None and e.bbox is not None]
 
 
-def _texts(path: Path) -> dict[tuple[int, int], str]:
-    """Text by (page index, marked-content id): each text object's, by PDFium, in the
-    order drawn (pdfplumber gave the same for left-to-right text, 20 times slower)."""
+@dataclass(frozen=True)
+class TextObject:
+    """One text object on a page, as PDFium reads it."""
+
+    top: float  # points from the page's bottom
+    tags: list[str]  # the names of its marked-content sequences, outermost first
+    mcid: int  # its marked-content id; -1 outside tagged content
+    text: str
+
+
+def text_objects(path: Path) -> list[list[TextObject]]:
+    """Each page's text objects in the order drawn (pdfplumber's characters gave the
+    same for left-to-right text, 20 times slower)."""
     import ctypes
 
     import pypdfium2
     import pypdfium2.raw as pdfium_c
 
-    chars: dict[tuple[int, int], str] = {}
+    def utf16(fill: Any) -> str:  # PDFium's two calls: the size, then the text
+        size = fill(None, 0)
+        buffer = ctypes.create_string_buffer(size)
+        fill(ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size)
+        return buffer.raw[:size - 2].decode("utf-16-le")
+
+    def mark_name(mark: Any, buffer: Any, size: int) -> int:
+        length = ctypes.c_ulong()
+        pdfium_c.FPDFPageObjMark_GetName(mark, buffer, size, ctypes.byref(length))
+        return length.value
+
+    pages = []
     document = pypdfium2.PdfDocument(path)
     try:
-        for index in range(len(document)):
-            page = document[index]
+        for page in document:
             textpage = page.get_textpage()
-            for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-                item = pdfium_c.FPDFPage_GetObject(page.raw, i)
-                mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(item)
-                if pdfium_c.FPDFPageObj_GetType(item) != pdfium_c.FPDF_PAGEOBJ_TEXT or mcid < 0:
-                    continue
-                size = pdfium_c.FPDFTextObj_GetText(item, textpage.raw, None, 0)
-                buffer = ctypes.create_string_buffer(size)
-                pdfium_c.FPDFTextObj_GetText(item, textpage.raw, ctypes.cast(
-                    buffer, ctypes.POINTER(ctypes.c_ushort)), size)
-                key = (index, mcid)
-                chars[key] = chars.get(key, "") + buffer.raw[:size - 2].decode("utf-16-le")
+            found = []
+            for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=1):
+                raw = item.raw
+                tags = [utf16(functools.partial(mark_name, pdfium_c.FPDFPageObj_GetMark(raw, m)))
+                        for m in range(pdfium_c.FPDFPageObj_CountMarks(raw))]
+                text = utf16(functools.partial(pdfium_c.FPDFTextObj_GetText, raw, textpage.raw))
+                found.append(TextObject(item.get_bounds()[3], tags,
+                                        pdfium_c.FPDFPageObj_GetMarkedContentID(raw), text))
+            pages.append(found)
     finally:
         document.close()
+    return pages
+
+
+def _texts(path: Path) -> dict[tuple[int, int], str]:
+    """Text by (page index, marked-content id)."""
+    chars: dict[tuple[int, int], str] = {}
+    for index, page in enumerate(text_objects(path)):
+        for item in page:
+            if item.mcid >= 0:
+                chars[index, item.mcid] = chars.get((index, item.mcid), "") + item.text
     return chars
 
 

@@ -10,7 +10,14 @@ from typing import Any
 import pdfplumber
 import pytest
 from pdfread import lang, qr_code
-from pdfua import figure_boxes, first_lang_texts, first_texts, languages, problems
+from pdfua import (
+    figure_boxes,
+    first_lang_texts,
+    first_texts,
+    languages,
+    problems,
+    text_objects,
+)
 
 from handouts.build import BuildReport, output_path
 
@@ -55,44 +62,12 @@ def test_page_numbers_are_artifacts(formats: tuple[Path, BuildReport], fmt: str)
     for code in ("es", "ar", "zh_CN"):
         path = output_path(formats[0], code, HANDOUT, "a4", fmt)
         assert [p for p in problems(path) if ORPHAN in p] == [], path.name
-        for number, texts in enumerate(_text_objects(path), start=1):
-            # (top from the page's bottom, marked-content tags, marked-content id)
-            bottom = [t for t in texts if t[0] < BOTTOM_MARGIN_PT]
-            assert bottom and all(tags == ["Artifact"] and mcid < 0
-                                  for _, tags, mcid in bottom), (path.name, number)
-            body = [t for t in texts if t[0] > BOTTOM_MARGIN_PT]
-            assert body and all(mcid >= 0 for _, _, mcid in body), path.name
-
-
-def _text_objects(path: Path) -> list[list[tuple[float, list[str], int]]]:
-    """Each page's text objects, by PDFium: the top of each (points from the page's
-    bottom), the names of its marked-content tags, and its marked-content id."""
-    import ctypes
-
-    import pypdfium2
-    import pypdfium2.raw as pdfium_c
-
-    pages = []
-    document = pypdfium2.PdfDocument(path)
-    try:
-        for page in document:
-            texts = []
-            for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=1):
-                tags = []
-                for m in range(pdfium_c.FPDFPageObj_CountMarks(item.raw)):
-                    mark = pdfium_c.FPDFPageObj_GetMark(item.raw, m)
-                    length = ctypes.c_ulong()
-                    pdfium_c.FPDFPageObjMark_GetName(mark, None, 0, ctypes.byref(length))
-                    buffer = ctypes.create_string_buffer(length.value)
-                    pdfium_c.FPDFPageObjMark_GetName(mark, ctypes.cast(
-                        buffer, ctypes.POINTER(ctypes.c_ushort)), length, ctypes.byref(length))
-                    tags.append(buffer.raw[:length.value - 2].decode("utf-16-le"))
-                top = item.get_bounds()[3]
-                texts.append((top, tags, pdfium_c.FPDFPageObj_GetMarkedContentID(item.raw)))
-            pages.append(texts)
-    finally:
-        document.close()
-    return pages
+        for number, texts in enumerate(text_objects(path), start=1):
+            bottom = [t for t in texts if t.top < BOTTOM_MARGIN_PT]
+            assert bottom and all(t.tags == ["Artifact"] and t.mcid < 0
+                                  for t in bottom), (path.name, number)
+            body = [t for t in texts if t.top > BOTTOM_MARGIN_PT]
+            assert body and all(t.mcid >= 0 for t in body), path.name
 
 
 def test_a_drafts_banner_is_tagged_and_read_first(tmp_path: Path, project_copy: Any) -> None:

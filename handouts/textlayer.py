@@ -39,7 +39,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -53,6 +54,7 @@ from .render import WORD_JOINER
 
 NO_TEXT = "\0"
 RLM = "\u200f"  # right-to-left mark
+LRM = "\u200e"  # left-to-right mark
 SEPARATORS = frozenset({"CS", "ES", "ET"})  # what poppler reads as part of a number
 Finisher = Callable[[object, pydyf.PDF], None]
 # sha256 of WeasyPrint 70.0's draw_first_line source: the function copied below.
@@ -121,7 +123,8 @@ class _Mark:
 
 
 class _State:
-    def __init__(self) -> None:
+    def __init__(self, ltr_boxes: frozenset[int] = frozenset()) -> None:
+        self.ltr_boxes = ltr_boxes  # id() of the text boxes on pages poppler reads LTR
         self.fonts: dict[bytes, _Codes] = {}  # font name -> codes
         self.font_objects: dict[bytes, Any] = {}
         self.marks: dict[tuple[str, int], _Mark] = {}  # (font hash, CID) -> its mark font
@@ -186,40 +189,53 @@ def _join_marks(texts: list[str], real: list[list[int]], glyphs_info: Any,
 
 
 def _mark_direction(texts: list[str], real: list[list[int]], *, after_ltr: bool,
-                    before_ltr: bool, line_start: bool) -> None:
+                    before_ltr: bool, line_start: bool, ltr_page: bool) -> None:
     """Marks in a right-to-left run's text where poppler would misplace neutrals.
 
-    poppler reads a line in its page's majority direction, in sections: runs of Latin,
-    digits and the separators ``: , . + - %`` against runs of everything else, each
-    right-to-left section reversed, neutrals going to the section that takes them
-    first. Arabic "Emergency: 911" came out as "Emergency911 :", and on a mostly
-    English (bilingual) page each section's edge words ran into the next section. So:
+    poppler reads a line in its page's majority direction (letters counted over the
+    page), in sections: runs of Latin, digits and the separators ``: , . + - %``
+    against runs of everything else, each right-to-left section reversed, neutrals
+    going to the section that takes them first. Arabic "Emergency: 911" came out as
+    "Emergency911 :", and on a mostly English (bilingual) page each section's edge
+    words ran into the next section. So:
 
     * a right-to-left mark (U+200F, bidi class R) on the right-to-left side of each
-      separator, and on both sides of the run where a left-to-right run is its
-      neighbour, ends each section where its words end;
+      separator;
+    * on a right-to-left page, a right-to-left mark on both sides of the run where a
+      left-to-right run is its neighbour, which ends each section where its words end;
+    * on a left-to-right page, a right-to-left section takes the spaces and separators
+      to its right, up to the next Latin letter or digit, and reverses them to its
+      start: "3 دسمبر" came out as "دسمبر3". A left-to-right mark (U+200E) just
+      right of the run's last letter ends the section there, unless a right-to-left
+      letter follows on the line, whose section this one must stay part of;
     * the line's first letter starts with a space, so its first word never runs into
       the section read before it on a left-to-right page.
 
     Each mark shares a glyph with right-to-left text, never with a digit, so the
-    safety check's numbers are unchanged. PDFium's text keeps the marks (invisible;
-    copied text carries them), and its word order does not change. Drawing order is
+    safety check's numbers are unchanged, nor with a space, which poppler would then
+    no longer read as a word break. PDFium's text keeps the marks (invisible; copied
+    text carries them), and its word order does not change. Drawing order is
     reversed: text appended to a cluster lies to its left.
     """
-    letters = any(bidirectional(c) in ("R", "AL") for c in "".join(texts))
+    letters = [k for k in range(len(real))
+               if real[k] and any(bidirectional(c) in ("R", "AL") for c in texts[k])]
     for k, glyphs in enumerate(real):
         if glyphs and texts[k] and bidirectional(texts[k][-1]) in SEPARATORS:
             texts[k] += RLM
     drawn = [k for k in range(len(real)) if real[k]]
     if not drawn:
         return
-    # Not for a run of brackets or stops alone (a Latin sentence in a right-to-left
-    # paragraph): PDFium would move them into the Latin words.
-    if after_ltr and letters:
-        texts[drawn[0]] += RLM
-    if before_ltr:
-        texts[drawn[-1]] = RLM + texts[drawn[-1]]
-    elif line_start:
+    if ltr_page:
+        if before_ltr and letters:
+            texts[letters[-1]] = LRM + texts[letters[-1]]
+    else:
+        # Not for a run of brackets or stops alone (a Latin sentence in a right-to-left
+        # paragraph): PDFium would move them into the Latin words.
+        if after_ltr and letters:
+            texts[drawn[0]] += RLM
+        if before_ltr:
+            texts[drawn[-1]] = RLM + texts[drawn[-1]]
+    if line_start and not before_ltr:
         texts[drawn[-1]] = " " + texts[drawn[-1]]
 
 
@@ -260,6 +276,7 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
     string = ""
     utf8_text = textbox.pango_layout.text.encode()
     paragraph_rtl = textbox.style["direction"] == "rtl"
+    ltr_page = id(textbox) in state.ltr_boxes
     left_level = 1  # the bidi level of the run drawn to the left of this one
     run = first_line.runs[0]
     while run != ffi.NULL:
@@ -305,10 +322,17 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
                 carry, last = "", k
         texts, real = _join_marks(texts, real, glyphs_info, rtl)
         if rtl and paragraph_rtl:
+            if run == ffi.NULL:
+                before_ltr = False
+            elif ltr_page:  # what poppler would take into this run's section
+                item = run.data.item
+                before_ltr = not any(bidirectional(c) in ("R", "AL") for c in utf8_text[
+                    item.offset:item.offset + item.length].decode(errors="replace"))
+            else:
+                before_ltr = run.data.item.analysis.level % 2 == 0
             _mark_direction(texts, real, after_ltr=left_level % 2 == 0,
-                            before_ltr=run != ffi.NULL
-                            and run.data.item.analysis.level % 2 == 0,
-                            line_start=run == ffi.NULL)
+                            before_ltr=before_ltr, line_start=run == ffi.NULL,
+                            ltr_page=ltr_page)
         left_level = glyph_item.item.analysis.level
         pieces: dict[int, str] = {}
         actual: dict[int, str] = {}  # first glyph of a cluster -> its ActualText
@@ -571,7 +595,9 @@ _PANGO_NAMES = ("pango_layout_set_single_paragraph_mode", "pango_font_get_glyph_
 @cache
 def surface_problems() -> tuple[str, ...]:
     """What differs from the WeasyPrint this module's copy was made from; empty if none."""
+    from weasyprint.document import Page
     from weasyprint.draw import text
+    from weasyprint.formatting_structure.boxes import TextBox
     from weasyprint.pdf.fonts import Font
     from weasyprint.pdf.stream import Stream
     from weasyprint.text import ffi
@@ -588,6 +614,11 @@ def surface_problems() -> tuple[str, ...]:
     names = set(code.co_names) if code else set()
     problems += [f"Font no longer sets .{a}" for a in _FONT_ATTRIBUTES if a not in names]
     problems += [f"Stream.{m} is missing" for m in _STREAM_METHODS if not hasattr(Stream, m)]
+    page_init = getattr(Page.__dict__.get("__init__"), "__code__", None)
+    if "_page_box" not in (page_init.co_names if page_init else ()):
+        problems.append("Page no longer sets ._page_box")
+    if not callable(getattr(TextBox, "descendants", None)):
+        problems.append("TextBox.descendants is missing")
     problems += [f"pango.{n} is missing" for n in _PANGO_NAMES if not hasattr(ffi.pango, n)]
     problems += [f"weasyprint.text.ffi.{n} is missing" for n in ("FROM_UNITS", "ffi")
                  if not hasattr(ffi, n)]
@@ -622,11 +653,26 @@ def _dispatch(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str
                             matrix)
 
 
+def _ltr_boxes(pages: Iterable[Any]) -> frozenset[int]:
+    """id() of each text box on a page that poppler reads left to right: one with at
+    least as many left-to-right letters as right-to-left ones, as poppler counts."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    found: list[int] = []
+    for page in pages:
+        boxes = [b for b in page._page_box.descendants() if isinstance(b, TextBox)]
+        kinds = Counter(map(bidirectional, "".join(b.text for b in boxes)))
+        if kinds["L"] >= kinds["R"] + kinds["AL"]:
+            found += map(id, boxes)
+    return frozenset(found)
+
+
 @contextmanager
-def exact_text_layer(enabled: bool = True) -> Iterator[Finisher]:
+def exact_text_layer(enabled: bool = True, pages: Iterable[Any] = ()) -> Iterator[Finisher]:
     """Draw lines with the exact text mapping within this block (this thread only).
 
-    Pass the finisher it yields to ``write_pdf``: it writes the fonts' maps. It raises
+    ``pages``: the laid-out pages about to be drawn (``Document.pages``). Pass the
+    finisher it yields to ``write_pdf``: it writes the fonts' maps. It raises
     :class:`TextLayerError` if the PDF is not in the shape it knows; render again
     without the text layer then.
     """
@@ -639,7 +685,7 @@ def exact_text_layer(enabled: bool = True) -> Iterator[Finisher]:
         if "stock" not in _INSTALLED:
             _INSTALLED["stock"] = text.draw_first_line
             text.draw_first_line = _dispatch
-    state = _State()
+    state = _State(_ltr_boxes(pages))
     outer = getattr(_LOCAL, "state", None)
     _LOCAL.state = state
     try:

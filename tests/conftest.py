@@ -174,3 +174,16 @@ def project_copy(tmp_path: Path) -> Project:
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return Project(tmp_path)
+
+
+@pytest.fixture
+def fresh_surface() -> Iterator[None]:
+    """fontsubset and textlayer verify WeasyPrint's internals once; tests that change
+    them re-verify (the text layer reads Font too)."""
+    from handouts import fontsubset, textlayer
+
+    fontsubset.surface_problems.cache_clear()
+    textlayer.surface_problems.cache_clear()
+    yield
+    fontsubset.surface_problems.cache_clear()
+    textlayer.surface_problems.cache_clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2
@@ -178,19 +177,6 @@ def test_shipped_sizes(built: tuple[Path, object]) -> None:
     for pdf in out.rglob("*.pdf"):
         cjk = any(n.startswith("Noto-Sans-CJK") for n in fonts(pdf))
         assert pdf.stat().st_size <= (CJK_LIMIT if cjk else LATIN_LIMIT), pdf
-
-
-@pytest.fixture
-def fresh_surface() -> Iterator[None]:
-    """fontsubset and textlayer verify WeasyPrint's internals once; tests that change
-    them re-verify (the text layer reads Font too)."""
-    from handouts import fontsubset, textlayer
-
-    fontsubset.surface_problems.cache_clear()
-    textlayer.surface_problems.cache_clear()
-    yield
-    fontsubset.surface_problems.cache_clear()
-    textlayer.surface_problems.cache_clear()
 
 
 @pytest.mark.parametrize("change", ["signature", "missing attribute", "changed function"])

@@ -11,7 +11,6 @@ or imports, found from Jinja's AST, at build time.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,11 +78,7 @@ def templates_of(templates_dir: Path, template: str) -> list[str]:
             continue
         seen.append(name)
         path = templates_dir / name
-        try:
-            stat = path.stat()
-        except OSError:
-            raise TemplateError("template not found", path=path) from None
-        todo += _references(path, (stat.st_mtime_ns, stat.st_size))
+        todo += _references(path, _stamp(path))
     return seen
 
 
@@ -120,23 +115,48 @@ def _extract(path: Path, stamp: tuple[int, int]) -> tuple[tuple[int, object, tup
                  for line, message, comments, context in found)
 
 
-def messages_in(templates_dir: Path, template: str) -> Iterator[Printed]:
+def _stamp(path: Path) -> tuple[int, int]:
+    """(mtime, size): what the caches below are keyed by."""
+    try:
+        stat = path.stat()
+    except OSError:
+        raise TemplateError("template not found", path=path) from None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def messages_in(templates_dir: Path, template: str) -> tuple[Printed, ...]:
     """The messages one template file prints, each with its domain."""
     path = templates_dir / template
-    stat = path.stat()
-    for line, message, comments, context in _extract(path, (stat.st_mtime_ns, stat.st_size)):
+    return _messages_in(path, template, _stamp(path))
+
+
+@functools.lru_cache(maxsize=256)
+def _messages_in(path: Path, template: str, stamp: tuple[int, int]) -> tuple[Printed, ...]:
+    domain = domain_of(template)
+    found = []
+    for line, message, comments, context in _extract(path, stamp):
         msgid = message if isinstance(message, str) else tuple(message)  # type: ignore[arg-type]
-        yield Printed(domain_of(template), msgid, context, template, line,  # type: ignore[arg-type]
-                      comments)
+        found.append(Printed(domain, msgid, context, template, line,  # type: ignore[arg-type]
+                             comments))
+    return tuple(found)
 
 
 def printed(templates_dir: Path, handout: str) -> list[Printed]:
     """Every message the handout's leaflet can print, in template order, once each."""
+    templates = templates_of(templates_dir, f"{HANDOUTS_FOLDER}/{handout}.html")
+    return list(_printed(templates_dir, tuple(
+        (template, _stamp(templates_dir / template)) for template in templates)))
+
+
+@functools.lru_cache(maxsize=64)
+def _printed(templates_dir: Path, stamps: tuple[tuple[str, tuple[int, int]], ...]
+             ) -> tuple[Printed, ...]:
+    """The gate asks once per (language, handout): read the templates once per version."""
     found: dict[tuple[str, tuple[str, str | None]], Printed] = {}
-    for template in templates_of(templates_dir, f"{HANDOUTS_FOLDER}/{handout}.html"):
-        for message in messages_in(templates_dir, template):
+    for template, stamp in stamps:
+        for message in _messages_in(templates_dir / template, template, stamp):
             found.setdefault((message.domain, message.key), message)
-    return list(found.values())
+    return tuple(found.values())
 
 
 def domain_templates(templates_dir: Path, domain: str) -> list[str]:

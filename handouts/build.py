@@ -347,10 +347,17 @@ def record(job: Job, result: Written | HandoutError, manifest: Manifest,
 
 # Stage 5 -------------------------------------------------------------------------------
 
+# The gallery's records of recent decisions, by the digest of their inputs, for builds
+# into other folders from this process (tests, scripts): as sound as the manifest's.
+_RECORDS: dict[str, dict[str, object]] = {}
+_MAX_RECORDS = 4096
+
+
 def gallery_decisions(project: Project, options: BuildOptions, digests: Digests,
                       manifest: Manifest) -> dict[tuple[str, str], Decision]:
-    """Every shipped (language, handout) decision, from the manifest when its inputs
-    are unchanged: the gallery shows them all, whatever this build rendered."""
+    """Every shipped (language, handout) decision, from the manifest (or this process's
+    recent builds) when its inputs are unchanged: the gallery shows them all, whatever
+    this build rendered."""
     decisions = {}
     for code in cat.shipped_languages(project.locales_dir):
         for handout in handout_names(project.templates_dir):
@@ -362,8 +369,15 @@ def gallery_decisions(project: Project, options: BuildOptions, digests: Digests,
             cached = manifest.decisions.get(key)
             decision = from_record(code, handout, cached, digest) if cached else None
             if decision is None:
-                decision = _decide(project, options, code, handout)
-                manifest.decide(key, to_record(decision, digest))
+                record = _RECORDS.get(digest)
+                decision = from_record(code, handout, record, digest) if record else None
+                if record is None or decision is None:
+                    decision = _decide(project, options, code, handout)
+                    record = to_record(decision, digest)
+                    if len(_RECORDS) >= _MAX_RECORDS:
+                        _RECORDS.clear()
+                    _RECORDS[digest] = record
+                manifest.decide(key, dict(record))
             decisions[(code, handout)] = decision
     return decisions
 

@@ -118,6 +118,31 @@ def test_gate_refuses_untranslated_and_allow_incomplete_shows_banner(
     assert TITLE in body  # English fills the gap, visibly flagged
 
 
+def test_a_build_elsewhere_decides_again_only_what_changed(
+        tmp_path: Path, project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gallery's decisions are remembered by the digest of their inputs, for later
+    builds into other folders from this process: an edited catalog is decided again."""
+    from handouts import build as build_module
+    from handouts.gallery import INDEX
+
+    assert build(project_copy, one(out=tmp_path / "one", languages=("en",))).ok
+    before = (tmp_path / "one" / INDEX).read_text("utf-8")
+    edit(project_copy, "es", TITLE, "")
+    decided: list[tuple[str, str]] = []
+    stock = build_module._decide
+
+    def counted(project: Project, options: BuildOptions, code: str, handout: str) -> Any:
+        decided.append((code, handout))
+        return stock(project, options, code, handout)
+
+    monkeypatch.setattr(build_module, "_decide", counted)
+    assert build(project_copy, one(out=tmp_path / "two", languages=("en",))).ok
+    assert decided == [("en", HANDOUT), ("es", HANDOUT)]  # the build's own, the edited one
+    after = (tmp_path / "two" / INDEX).read_text("utf-8")
+    published = '<p class="s published">'
+    assert after.count(published) == before.count(published) - 1
+
+
 def test_generic_leaflet_names_no_country_number(tmp_path: Path, project: Project) -> None:
     report = build(project, one(out=tmp_path, languages=("en",)))
     body = text(report.written[0].path)

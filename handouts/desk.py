@@ -811,9 +811,13 @@ def running(project: Project, options: DeskOptions) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
-        server.task_dispatcher.shutdown()
+        def stop() -> None:
+            # In the server's own thread: closed from here, a socket could vanish under
+            # its select() (EBADF). The listener, the trigger and browsers' connections.
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(stop)
         thread.join(timeout=5)
-        for channel in list(server._map.values()):  # browsers keep connections open
-            channel.close()
+        server.task_dispatcher.shutdown()
         app.extensions["desk"].close()

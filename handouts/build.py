@@ -226,7 +226,8 @@ def _input_bytes(path: Path) -> bytes:
         # must not wait for a writer; the size check and bounded read stop /dev/zero.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
-        return b"-"
+        # A link to nothing is refused by the gate; a missing file is untranslated.
+        return b"dangling link" if os.path.lexists(path) else b"-"
     except OSError:  # unreadable
         return b"?"
     try:
@@ -369,15 +370,18 @@ def gallery_decisions(project: Project, options: BuildOptions, digests: Digests,
             cached = manifest.decisions.get(key)
             decision = from_record(code, handout, cached, digest) if cached else None
             if decision is None:
-                record = _RECORDS.get(digest)
-                decision = from_record(code, handout, record, digest) if record else None
-                if record is None or decision is None:
+                remembered = _RECORDS.get(digest)
+                decision = from_record(code, handout, remembered, digest) if remembered else None
+                if remembered is None or decision is None:
                     decision = _decide(project, options, code, handout)
-                    record = to_record(decision, digest)
-                    if len(_RECORDS) >= _MAX_RECORDS:
-                        _RECORDS.clear()
-                    _RECORDS[digest] = record
-                manifest.decide(key, dict(record))
+                    remembered = to_record(decision, digest)
+                    # Not a failure: it may come from the machine (a timeout, a file
+                    # unreadable for now), not from the inputs.
+                    if decision.status != FAILED:
+                        if len(_RECORDS) >= _MAX_RECORDS:
+                            _RECORDS.clear()
+                        _RECORDS[digest] = remembered
+                manifest.decide(key, dict(remembered))
             decisions[(code, handout)] = decision
     return decisions
 

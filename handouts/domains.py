@@ -83,8 +83,8 @@ def templates_of(templates_dir: Path, template: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _references(path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
-    """The templates one file names; ``stamp`` (mtime, size) keys the cache."""
+def _references(path: Path, stamp: tuple[int, ...]) -> tuple[str, ...]:
+    """The templates one file names; ``stamp`` (see _stamp) keys the cache."""
     try:
         tree = _parser().parse(path.read_text("utf-8"))
     except OSError:
@@ -102,9 +102,9 @@ def _references(path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=256)
-def _extract(path: Path, stamp: tuple[int, int]) -> tuple[tuple[int, object, tuple[str, ...],
+def _extract(path: Path, stamp: tuple[int, ...]) -> tuple[tuple[int, object, tuple[str, ...],
                                                                  str | None], ...]:
-    """Babel's jinja2 extraction of one file; ``stamp`` (mtime, size) keys the cache."""
+    """Babel's jinja2 extraction of one file; ``stamp`` (see _stamp) keys the cache."""
     try:
         found = extract_from_file("jinja2", str(path), keywords=DEFAULT_KEYWORDS,
                                   comment_tags=(COMMENT_TAG,), options=JINJA_OPTIONS,
@@ -115,13 +115,14 @@ def _extract(path: Path, stamp: tuple[int, int]) -> tuple[tuple[int, object, tup
                  for line, message, comments, context in found)
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    """(mtime, size): what the caches below are keyed by."""
+def _stamp(path: Path) -> tuple[int, ...]:
+    """What the caches below are keyed by: an edit of the same size within one tick of
+    the file system's clock still changes the inode's change time or the inode."""
     try:
         stat = path.stat()
     except OSError:
         raise TemplateError("template not found", path=path) from None
-    return stat.st_mtime_ns, stat.st_size
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
 
 
 def messages_in(templates_dir: Path, template: str) -> tuple[Printed, ...]:
@@ -131,7 +132,7 @@ def messages_in(templates_dir: Path, template: str) -> tuple[Printed, ...]:
 
 
 @functools.lru_cache(maxsize=256)
-def _messages_in(path: Path, template: str, stamp: tuple[int, int]) -> tuple[Printed, ...]:
+def _messages_in(path: Path, template: str, stamp: tuple[int, ...]) -> tuple[Printed, ...]:
     domain = domain_of(template)
     found = []
     for line, message, comments, context in _extract(path, stamp):
@@ -149,7 +150,7 @@ def printed(templates_dir: Path, handout: str) -> list[Printed]:
 
 
 @functools.lru_cache(maxsize=64)
-def _printed(templates_dir: Path, stamps: tuple[tuple[str, tuple[int, int]], ...]
+def _printed(templates_dir: Path, stamps: tuple[tuple[str, tuple[int, ...]], ...]
              ) -> tuple[Printed, ...]:
     """The gate asks once per (language, handout): read the templates once per version."""
     found: dict[tuple[str, tuple[str, str | None]], Printed] = {}

@@ -309,7 +309,7 @@ class Renderer:
         from .textlayer import exact_text_layer
 
         # The text layer checks WeasyPrint's Font before compact_cid_fonts() wraps it.
-        with exact_text_layer(exact_text, document.pages) as text_layer, \
+        with exact_text_layer(exact_text, pages=document.pages) as text_layer, \
                 compact_cid_fonts() as compact:
             def finish(document: Any, pdf: Any) -> None:
                 compact(document, pdf)

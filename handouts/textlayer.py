@@ -196,8 +196,8 @@ def _mark_direction(texts: list[str], real: list[list[int]], *, after_ltr: bool,
     page), in sections: runs of Latin, digits and the separators ``: , . + - %``
     against runs of everything else, each right-to-left section reversed, neutrals
     going to the section that takes them first. Arabic "Emergency: 911" came out as
-    "Emergency911 :", and on a mostly English (bilingual) page each section's edge
-    words ran into the next section. So:
+    "Emergency911 :", and on a page with more Latin letters (many bilingual pages)
+    each section's edge words ran into the next section. So:
 
     * a right-to-left mark (U+200F, bidi class R) on the right-to-left side of each
       separator;
@@ -207,7 +207,9 @@ def _mark_direction(texts: list[str], real: list[list[int]], *, after_ltr: bool,
       to its right, up to the next Latin letter or digit, and reverses them to its
       start: "3 دسمبر" came out as "دسمبر3". A left-to-right mark (U+200E) just
       right of the run's last letter ends the section there, unless a right-to-left
-      letter follows on the line, whose section this one must stay part of;
+      letter follows on the line before any Latin letter, digit or separator (other
+      neutrals looked through): this run must stay part of its section. The line ends
+      where its text box does: a link or bold word after it is not looked at;
     * the line's first letter starts with a space, so its first word never runs into
       the section read before it on a left-to-right page.
 
@@ -237,6 +239,24 @@ def _mark_direction(texts: list[str], real: list[list[int]], *, after_ltr: bool,
             texts[drawn[-1]] = RLM + texts[drawn[-1]]
     if line_start and not before_ltr:
         texts[drawn[-1]] = " " + texts[drawn[-1]]
+
+
+def _section_ends(run: Any, utf8_text: bytes, null: Any) -> bool:
+    """Whether poppler's right-to-left section ends before ``run``: whether a Latin
+    letter, a digit or a separator comes before the next right-to-left letter on the
+    line (its text box's part of it). Runs of other neutrals alone (brackets a fallback
+    font draws) are looked through."""
+    while run != null:
+        item = run.data.item
+        for char in utf8_text[item.offset:item.offset + item.length].decode(
+                errors="replace"):
+            kind = bidirectional(char)
+            if kind in ("R", "AL"):
+                return False
+            if kind in ("L", "EN", "AN") or kind in SEPARATORS:
+                return True
+        run = run.next
+    return False
 
 
 def _split(text: str, count: int) -> list[str]:
@@ -324,10 +344,8 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
         if rtl and paragraph_rtl:
             if run == ffi.NULL:
                 before_ltr = False
-            elif ltr_page:  # what poppler would take into this run's section
-                item = run.data.item
-                before_ltr = not any(bidirectional(c) in ("R", "AL") for c in utf8_text[
-                    item.offset:item.offset + item.length].decode(errors="replace"))
+            elif ltr_page:  # does poppler's section end here?
+                before_ltr = _section_ends(run, utf8_text, ffi.NULL)
             else:
                 before_ltr = run.data.item.analysis.level % 2 == 0
             _mark_direction(texts, real, after_ltr=left_level % 2 == 0,
@@ -597,7 +615,7 @@ def surface_problems() -> tuple[str, ...]:
     """What differs from the WeasyPrint this module's copy was made from; empty if none."""
     from weasyprint.document import Page
     from weasyprint.draw import text
-    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.formatting_structure.boxes import Box
     from weasyprint.pdf.fonts import Font
     from weasyprint.pdf.stream import Stream
     from weasyprint.text import ffi
@@ -617,8 +635,8 @@ def surface_problems() -> tuple[str, ...]:
     page_init = getattr(Page.__dict__.get("__init__"), "__code__", None)
     if "_page_box" not in (page_init.co_names if page_init else ()):
         problems.append("Page no longer sets ._page_box")
-    if not callable(getattr(TextBox, "descendants", None)):
-        problems.append("TextBox.descendants is missing")
+    if "placeholders" not in inspect.signature(Box.descendants).parameters:
+        problems.append("Box.descendants no longer takes placeholders")
     problems += [f"pango.{n} is missing" for n in _PANGO_NAMES if not hasattr(ffi.pango, n)]
     problems += [f"weasyprint.text.ffi.{n} is missing" for n in ("FROM_UNITS", "ffi")
                  if not hasattr(ffi, n)]
@@ -655,20 +673,27 @@ def _dispatch(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str
 
 def _ltr_boxes(pages: Iterable[Any]) -> frozenset[int]:
     """id() of each text box on a page that poppler reads left to right: one with at
-    least as many left-to-right letters as right-to-left ones, as poppler counts."""
+    least as many left-to-right characters as right-to-left ones, as poppler counts
+    them in the text layer. That includes the right-to-left mark after each separator
+    in right-to-left text (``_mark_direction``); the other marks only strengthen the
+    page's own direction."""
     from weasyprint.formatting_structure.boxes import TextBox
 
     found: list[int] = []
     for page in pages:
-        boxes = [b for b in page._page_box.descendants() if isinstance(b, TextBox)]
+        boxes = [b for b in page._page_box.descendants(placeholders=True)
+                 if isinstance(b, TextBox)]
         kinds = Counter(map(bidirectional, "".join(b.text for b in boxes)))
-        if kinds["L"] >= kinds["R"] + kinds["AL"]:
+        marks = Counter(map(bidirectional, "".join(
+            b.text for b in boxes if b.style["direction"] == "rtl")))
+        rtl = kinds["R"] + kinds["AL"] + sum(marks[kind] for kind in SEPARATORS)
+        if kinds["L"] >= rtl:
             found += map(id, boxes)
     return frozenset(found)
 
 
 @contextmanager
-def exact_text_layer(enabled: bool = True, pages: Iterable[Any] = ()) -> Iterator[Finisher]:
+def exact_text_layer(enabled: bool, *, pages: Iterable[Any]) -> Iterator[Finisher]:
     """Draw lines with the exact text mapping within this block (this thread only).
 
     ``pages``: the laid-out pages about to be drawn (``Document.pages``). Pass the

@@ -37,11 +37,26 @@ NASTALIQ = DATA / "clinic" / "nastaliq.toml"
 _UNGROUPED: list[str] = []  # grouped tests that xdist did not group
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: one worker more than this process may use CPUs. About a tenth of
     the suite's wall time is spent waiting (time limits run out, Chromium and the
-    command line run in other processes); the extra worker fills it."""
+    command line run in other processes); the extra worker fills it.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides, and ``-n logical`` is xdist's."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses != "auto":
+        return None
     return len(os.sched_getaffinity(0)) + 1
+
+
+@pytest.fixture(autouse=True)
+def _decisions_of_patched_code(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The gallery's decisions are remembered by the digest of their inputs for the
+    whole process (build._RECORDS): those made while a test patched the code are not
+    the code's, so they are forgotten after it."""
+    yield
+    if "monkeypatch" in request.fixturenames:
+        from handouts import build as build_module
+
+        build_module._RECORDS.clear()
 
 
 @pytest.hookimpl(trylast=True)

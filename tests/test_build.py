@@ -125,6 +125,7 @@ def test_a_build_elsewhere_decides_again_only_what_changed(
     from handouts import build as build_module
     from handouts.gallery import INDEX
 
+    monkeypatch.setattr(build_module, "_RECORDS", {})
     assert build(project_copy, one(out=tmp_path / "one", languages=("en",))).ok
     before = (tmp_path / "one" / INDEX).read_text("utf-8")
     edit(project_copy, "es", TITLE, "")

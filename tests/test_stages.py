@@ -204,6 +204,7 @@ def test_a_worker_that_cannot_start_fails_the_same_with_any_number_of_jobs(
 
 def test_gallery_decisions_come_from_the_manifest_while_their_inputs_are_unchanged(
         tmp_path: Path, project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("handouts.build._RECORDS", {})  # from the manifest, not the process
     options = BuildOptions(out=tmp_path)
     plan = make_plan(project_copy, options)
     manifest = Manifest(tmp_path)
@@ -219,6 +220,7 @@ def test_gallery_decisions_come_from_the_manifest_while_their_inputs_are_unchang
         return real(locales, templates, code, handout, allow_incomplete)
 
     monkeypatch.setattr("handouts.build.decide", counting)
+    monkeypatch.setattr("handouts.build._RECORDS", {})
     again = gallery_decisions(project_copy, options, Digests(project_copy, options, plan),
                               manifest)
     assert decided == []

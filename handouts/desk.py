@@ -819,5 +819,7 @@ def running(project: Project, options: DeskOptions) -> Iterator[str]:
 
         server.trigger.pull_trigger(stop)
         thread.join(timeout=5)
+        if thread.is_alive():  # its loop is stuck: close them from here after all
+            stop()
         server.task_dispatcher.shutdown()
         app.extensions["desk"].close()

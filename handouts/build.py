@@ -370,20 +370,28 @@ def gallery_decisions(project: Project, options: BuildOptions, digests: Digests,
             cached = manifest.decisions.get(key)
             decision = from_record(code, handout, cached, digest) if cached else None
             if decision is None:
-                remembered = _RECORDS.get(digest)
-                decision = from_record(code, handout, remembered, digest) if remembered else None
-                if remembered is None or decision is None:
-                    decision = _decide(project, options, code, handout)
-                    remembered = to_record(decision, digest)
-                    # Not a failure: it may come from the machine (a timeout, a file
-                    # unreadable for now), not from the inputs.
-                    if decision.status != FAILED:
-                        if len(_RECORDS) >= _MAX_RECORDS:
-                            _RECORDS.clear()
-                        _RECORDS[digest] = remembered
+                decision, remembered = _remembered(project, options, code, handout, digest)
                 manifest.decide(key, dict(remembered))
             decisions[(code, handout)] = decision
     return decisions
+
+
+def _remembered(project: Project, options: BuildOptions, code: str, handout: str,
+                digest: str) -> tuple[Decision, dict[str, object]]:
+    """The decision and its record, from this process's records if they hold it."""
+    remembered = _RECORDS.get(digest)
+    decision = from_record(code, handout, remembered, digest) if remembered else None
+    if remembered is not None and decision is not None:
+        return decision, remembered
+    decision = _decide(project, options, code, handout)
+    remembered = to_record(decision, digest)
+    # Not a failure: it may come from the machine (a timeout, a file unreadable for
+    # now), not from the inputs.
+    if decision.status != FAILED:
+        if len(_RECORDS) >= _MAX_RECORDS:
+            _RECORDS.clear()
+        _RECORDS[digest] = remembered
+    return decision, remembered
 
 
 def write_gallery_stage(project: Project, options: BuildOptions, plan: Plan,

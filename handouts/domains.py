@@ -70,15 +70,20 @@ def _parser() -> jinja2.Environment:
 
 def templates_of(templates_dir: Path, template: str) -> list[str]:
     """``template`` and every template it extends, includes or imports, recursively."""
-    seen: list[str] = []
+    return list(_stamped(templates_dir, template))
+
+
+def _stamped(templates_dir: Path, template: str) -> dict[str, tuple[int, ...]]:
+    """templates_of(), each with its stamp (see _stamp), in the same order."""
+    seen: dict[str, tuple[int, ...]] = {}
     todo = [template]
     while todo:
         name = todo.pop(0)
         if name in seen:
             continue
-        seen.append(name)
         path = templates_dir / name
-        todo += _references(path, _stamp(path))
+        seen[name] = _stamp(path)
+        todo += _references(path, seen[name])
     return seen
 
 
@@ -144,9 +149,8 @@ def _messages_in(path: Path, template: str, stamp: tuple[int, ...]) -> tuple[Pri
 
 def printed(templates_dir: Path, handout: str) -> list[Printed]:
     """Every message the handout's leaflet can print, in template order, once each."""
-    templates = templates_of(templates_dir, f"{HANDOUTS_FOLDER}/{handout}.html")
-    return list(_printed(templates_dir, tuple(
-        (template, _stamp(templates_dir / template)) for template in templates)))
+    stamps = _stamped(templates_dir, f"{HANDOUTS_FOLDER}/{handout}.html")
+    return list(_printed(templates_dir, tuple(stamps.items())))
 
 
 @functools.lru_cache(maxsize=64)

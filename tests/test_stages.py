@@ -240,3 +240,21 @@ def test_gallery_is_written_on_an_up_to_date_build_in_the_language_asked(
                                         gallery_lang="es"))
     assert again.written == [] and again.gallery == tmp_path / "index.html"
     assert '<html lang="es"' in again.gallery.read_text("utf-8")
+
+
+def test_a_dangling_catalog_link_is_not_a_missing_catalog(
+        tmp_path: Path, project_copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their digests differ, so the decision remembered for one is not the other's: a
+    missing catalog is untranslated (held back), a link to nothing is refused."""
+    monkeypatch.setattr("handouts.build._RECORDS", {})
+    path = catalog_path(project_copy.locales_dir, "es", FAMILY)
+    path.unlink()
+    found = {}
+    for name in ("missing", "dangling"):
+        if name == "dangling":
+            path.symlink_to(tmp_path / "nothing")
+        options = BuildOptions(out=tmp_path / name)
+        digests = Digests(project_copy, options, make_plan(project_copy, options))
+        found[name] = gallery_decisions(project_copy, options, digests,
+                                        Manifest(tmp_path / name))[("es", FAMILY)].status
+    assert found == {"missing": gate.HELD, "dangling": gate.FAILED}

@@ -185,3 +185,19 @@ def test_a_weasyprint_without_page_boxes_turns_the_text_layer_off(
 
     monkeypatch.setattr(Page, "__init__", init)
     assert textlayer.surface_problems() == ("Page no longer sets ._page_box",)
+
+
+def test_a_pages_direction_counts_the_marks_after_separators() -> None:
+    """poppler counts the text layer's characters, the right-to-left mark written after
+    each separator in right-to-left text among them: seven Latin letters against six
+    Arabic ones make a left-to-right page, unless two Arabic commas add two marks."""
+    from weasyprint import HTML
+
+    from handouts.textlayer import _ltr_boxes
+
+    def ltr(arabic: str) -> bool:
+        document = HTML(string=f'<p dir="rtl" lang="ar">{arabic}</p><p>abcdefg</p>').render()
+        return bool(_ltr_boxes(document.pages))
+
+    assert ltr("ابت ثجح")
+    assert not ltr("ابت، ثجح،")

@@ -18,10 +18,11 @@ WeasyPrint 70's ``draw_first_line`` (BSD licence) that:
 * gives a mark drawn back over its base (Devanagari vowel signs) a CID of its own
   whose advance carries the way back, with a CIDToGIDMap onto the same glyph, so
   extractors see no gap (a "space") after it;
-* right-to-left: the base glyph carries its marks' text, and each mark is drawn,
-  after the line, as code 0 (ToUnicode U+0000) of a copy of its font, which both
-  poppler and PDFium skip. Inside an ActualText span marks stay in place and read as
-  a right-to-left mark (see :func:`_rtl_words`);
+* right-to-left: the base glyph carries its marks' text, and each mark is drawn in
+  place as code 0 (ToUnicode U+0000) of a copy of its font, in an ActualText span
+  of U+0000: poppler writes nothing for U+0000, and PDFium skips a span without a
+  printable character, so it does not split the word at the font change. Inside a
+  word's ActualText span marks read as a right-to-left mark (see :func:`_rtl_words`);
 * wraps a cluster with more glyphs than characters, and a right-to-left word with
   a raised glyph (Nastaliq), in a ``/Span`` with ``/ActualText``.
 
@@ -290,8 +291,6 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
         run = run.next
 
     stream.set_text_matrix(*matrix.values)
-    pen = 0.0  # the pen's distance from the line's start, in text space
-    deferred: list[tuple[str, float, float, float]] = []  # marks drawn after the line
     previous_pango_font = None
     string = ""
     utf8_text = textbox.pango_layout.text.encode()
@@ -384,7 +383,6 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
             width = glyph_info.geometry.width
             if glyph_id == pango.PANGO_GLYPH_EMPTY:
                 string += f">{-width / font_size}<"
-                pen += width / font_size * font_size / 1000
                 continue
             if glyph_id not in font.to_unicode:  # the subsetter keeps these glyphs
                 font.to_unicode[glyph_id] = pieces[i]
@@ -422,13 +420,25 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
                 string = "<"
 
             if mark_font is not None:
-                # Drawn at the end of the line, where the extractors' skipped code 0
-                # cannot split a word; the pen moves on as it would have.
-                net = offset + font.widths[cid] - int(kerning)
-                deferred.append((mark_font, font_size, pen + offset * font_size / 1000, rise))
-                if net:
-                    string += f">{-net}<"
-                pen += net * font_size / 1000
+                # In place, as WeasyPrint draws it (so overlapping glyphs blend in the
+                # same order), as code 0 of its own font. PDFium would still split the
+                # word at the font change: it skips a text object whose ActualText has
+                # no printable character, and poppler writes nothing for U+0000.
+                string = string[:-1] if string[-1] == "<" else string + ">"
+                if string:
+                    _show(stream, string)
+                stream.begin_marked_content(
+                    "Span", pydyf.Dictionary({"ActualText": pydyf.String(NO_TEXT)}))
+                stream.set_font_size(mark_font, font_size)
+                if rise:
+                    stream.set_text_rise(-rise)
+                stream.show_text((f"{-offset}" if offset else "") + "<0000>"
+                                 + (f"{int(kerning)}" if int(kerning) else ""))
+                if rise:
+                    stream.set_text_rise(0)
+                stream.end_marked_content()
+                stream.set_font_size(font.hash, font_size)
+                string = "<"
                 kerning = 0
             elif rise:
                 string = string[:-1] if string[-1] == "<" else string + ">"
@@ -440,15 +450,12 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
                 _show(stream, string)
                 stream.set_text_rise(0)
                 string = "<"
-                pen += (offset + font.widths[cid]) * font_size / 1000
             else:
                 if offset:
                     string += f">{-offset}<"
                 string += f"{code:04x}"
-                pen += (offset + font.widths[cid]) * font_size / 1000
             if kerning:
                 string += f">{int(kerning)}<"
-                pen -= int(kerning) * font_size / 1000
 
             if i in ends:
                 string = string[:-1] if string[-1] == "<" else string + ">"
@@ -461,16 +468,6 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
 
     if string:
         _show(stream, string)
-    moved = 0.0
-    for name, size, x, rise in deferred:
-        stream.set_font_size(name, size)
-        stream.move_text_to(x - moved, 0)
-        moved = x
-        if rise:
-            stream.set_text_rise(-rise)
-        stream.show_text("<0000>")
-        if rise:
-            stream.set_text_rise(0)
     return []
 
 
@@ -604,8 +601,7 @@ def _add_mark_fonts(state: _State, pdf: pydyf.PDF, objects: dict[int, Any],
 _FONT_ATTRIBUTES = ("glyph_count", "to_unicode", "widths", "name", "hash", "tables", "svg",
                     "png", "colr", "bitmap")
 _STREAM_METHODS = ("add_font", "set_text_matrix", "show_text", "set_font_size",
-                   "set_text_rise", "begin_marked_content", "end_marked_content",
-                   "move_text_to")
+                   "set_text_rise", "begin_marked_content", "end_marked_content")
 _PANGO_NAMES = ("pango_layout_set_single_paragraph_mode", "pango_font_get_glyph_extents",
                 "pango_version", "PANGO_GLYPH_EMPTY", "PANGO_GLYPH_UNKNOWN_FLAG")
 

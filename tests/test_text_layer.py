@@ -16,13 +16,13 @@ Urdu and Nastaliq.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import CLINIC, FORMATS_LANGS, HANDOUT, ROOT
+from conftest import NASTALIQ as NASTALIQ_CLINIC
 from pdfread import notdef_glyphs
-from PIL import Image, ImageChops
+from samepage import compare, empty_strings
 from wordshare import EXTRACTORS, share
 
 from handouts.build import BuildOptions, BuildReport, build
@@ -33,7 +33,6 @@ from handouts.project import Project
 NASTALIQ = "ur-nastaliq"
 EXACT = 0.995  # every PDF, every extractor
 STOCK_LANGS = ("hi", "ar", "fa", "zh_CN")  # the scripts whose drawing the copy changes
-LANGUAGES = {"hi": "ltr", "ar": "rtl", "fa": "rtl", "zh_CN": "ltr"}
 
 
 def _pdfs(label: str, built: Path, formats: Path, nastaliq: Path) -> list[Path]:
@@ -63,20 +62,6 @@ def test_printed_words_come_back_exactly(
     assert shares == {}
 
 
-def _empty_strings(pdf: Path) -> int:
-    """Text arrays (TJ) holding an empty string, over every page."""
-    import pikepdf
-
-    count = 0
-    with pikepdf.open(pdf) as document:
-        for page in document.pages:
-            for instruction in pikepdf.parse_content_stream(page, "TJ"):
-                assert isinstance(instruction, pikepdf.ContentStreamInstruction)
-                count += any(isinstance(item, pikepdf.String) and not bytes(item)
-                             for item in instruction.operands[0])
-    return count
-
-
 def test_no_text_array_holds_an_empty_string(
         built: tuple[Path, BuildReport], nastaliq: tuple[Path, BuildReport]) -> None:
     """PDFium (Chrome's viewer) drops the last spacing of such an array and draws the
@@ -85,13 +70,7 @@ def test_no_text_array_holds_an_empty_string(
     every Nastaliq PDF)."""
     pdfs = [*sorted((nastaliq[0] / "ur").glob("*.pdf")),
             *(output_path(built[0], code, HANDOUT, "a4") for code in ("ar", "fa", "ur", "hi"))]
-    assert {pdf.name: n for pdf in pdfs if (n := _empty_strings(pdf))} == {}
-
-
-def _raster(pdf: Path, out: Path) -> list[Image.Image]:
-    subprocess.run(["pdftoppm", "-r", "110", "-png", str(pdf), str(out)], check=True)
-    return [Image.open(page).convert("RGB") for page in sorted(out.parent.glob(
-        f"{out.name}-*.png"))]
+    assert {pdf.name: n for pdf in pdfs if (n := empty_strings(pdf))} == {}
 
 
 @pytest.fixture(scope="module")
@@ -126,25 +105,47 @@ def test_a_changed_weasyprint_keeps_its_own_text_layer_and_says_so(
     assert hits / total < 0.75
 
 
+def _same_page(ours: Path, stock: Path) -> None:
+    """Rasterised at 110 dpi by poppler, and by PDFium, not a pixel differs (PDFium's
+    WeasyPrint page without its empty strings: see tests/samepage.py)."""
+    poppler, pdfium = compare(ours, stock)
+    assert len(poppler) >= 2
+    assert (poppler, pdfium) == ([0] * len(poppler), [0] * len(pdfium))
+
+
 @pytest.mark.parametrize("code", STOCK_LANGS)
 def test_the_printed_page_is_the_same(built: tuple[Path, BuildReport],
-                                      stock: tuple[Path, BuildReport], code: str,
-                                      tmp_path: Path) -> None:
-    """Rasterised by poppler at 110 dpi. Right-to-left marks are drawn after their line
-    (PDFium otherwise splits the word at them), so where a mark overlaps the next
-    letter the two are blended in the other order: at most 1 colour level of 255, on a
-    few pixels of page 1."""
-    exact = _raster(output_path(built[0], code, HANDOUT, "a4"), tmp_path / "exact")
-    drawn = _raster(output_path(stock[0], code, HANDOUT, "a4"), tmp_path / "stock")
-    assert len(exact) == len(drawn) >= 2
-    for before, after in zip(drawn, exact, strict=True):
-        red, green, blue = ImageChops.difference(before, after).split()
-        difference = ImageChops.lighter(ImageChops.lighter(red, green), blue)
-        if LANGUAGES[code] == "rtl":
-            levels = difference.histogram()
-            assert sum(levels[2:]) == 0 and levels[1] <= 20
-        else:
-            assert difference.getbbox() is None
+                                      stock: tuple[Path, BuildReport], code: str) -> None:
+    """Right-to-left marks are drawn where WeasyPrint draws them, in the same order, so
+    overlapping glyphs blend the same (see the next test)."""
+    _same_page(output_path(built[0], code, HANDOUT, "a4"),
+               output_path(stock[0], code, HANDOUT, "a4"))
+
+
+@pytest.mark.parametrize(("label", "fmt"), [("ar", "large-print"), (NASTALIQ, "standard")])
+def test_the_printed_page_is_the_same_where_marks_overlap(label: str, fmt: str,
+                                                          tmp_path: Path) -> None:
+    """Where a mark overlaps the next letter, the two blend as WeasyPrint draws them
+    (checked to fail, 3 December 2026, with the marks drawn after their line: Arabic
+    large print differs on 3 pixels of page 1 in PDFium). Nastaliq has the most marks
+    and raised words, and WeasyPrint's own text layer cannot pass the build's safety
+    check: both are rendered here from the same HTML."""
+    from handouts.clinic import load_clinic
+    from handouts.gate import leaflet_text
+    from handouts.pdf import Renderer
+    from handouts.render import PAPERS, make_environment, render_html
+
+    code = "ur" if label == NASTALIQ else label
+    loaded, _ = leaflet_text(ROOT / "locales", ROOT / "templates", code, HANDOUT)
+    assert loaded is not None
+    clinic = load_clinic(NASTALIQ_CLINIC if label == NASTALIQ else CLINIC)
+    html = render_html(make_environment(ROOT / "templates"), HANDOUT, loaded,
+                       loaded.language, PAPERS["a4"], fmt=fmt, clinic=clinic)
+    for name, exact in (("ours.pdf", True), ("weasyprint.pdf", False)):
+        renderer = Renderer(ROOT / "templates", ROOT / "templates" / "print.css",
+                            [clinic.logo] if clinic.logo else [], exact_text=exact)
+        (tmp_path / name).write_bytes(renderer.render(html)[0])
+    _same_page(tmp_path / "ours.pdf", tmp_path / "weasyprint.pdf")
 
 
 def test_an_unexpected_pdf_shape_leaves_the_text_layer_out_and_says_so(

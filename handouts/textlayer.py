@@ -362,7 +362,7 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
             others = [i for i in glyphs if glyphs_info[i].geometry.width]
             if rtl and codes.truetype and marks and others and len(others) <= len(text):
                 # The base glyphs carry the marks' text; each mark is drawn as code 0 of
-                # a font of its own, which both extractors skip (see _mark_font).
+                # a font of its own, which both extractors skip (see _State.mark_font).
                 pieces.update(zip(others, _split(text, len(others)), strict=True))
                 for i in marks:
                     pieces[i] = NO_TEXT
@@ -421,9 +421,11 @@ def _draw_first_line(state: _State, stock: Callable[..., Any], stream: Any, text
 
             if mark_font is not None:
                 # In place, as WeasyPrint draws it (so overlapping glyphs blend in the
-                # same order), as code 0 of its own font. PDFium would still split the
-                # word at the font change: it skips a text object whose ActualText has
-                # no printable character, and poppler writes nothing for U+0000.
+                # same order), as code 0 of its own font. The span keeps PDFium from
+                # splitting the word at the font change (it skips a text object whose
+                # ActualText has no printable character); poppler writes nothing for
+                # U+0000. Never inside another ActualText span: _rtl_words gives the
+                # marks in its spans a text of their own.
                 string = string[:-1] if string[-1] == "<" else string + ">"
                 if string:
                     _show(stream, string)

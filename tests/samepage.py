@@ -1,6 +1,6 @@
 """Is the printed page the same? Two PDFs rasterised by poppler and by PDFium.
 
-Used by tests/test_text_layer.py and bench/samepage.py to compare the text layer's
+Used by tests/test_text_layer.py and bench/printed_page.py to compare the text layer's
 drawing with WeasyPrint's own.
 """
 

@@ -51,7 +51,7 @@ def heading_edges(path: Path) -> tuple[list[tuple[float, float]], float]:
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[0]
         # Rounded: one line's sizes differ in the last digits. A combining mark is drawn
-        # after its line as a code that reads as nothing ("\x00"): it marks no edge.
+        # as a code that reads as nothing ("\x00"): it marks no edge.
         drawn = [c for c in page.chars if c["text"] != "\x00"]
         biggest = max(round(c["size"], 1) for c in drawn)
         # Lines: Nastaliq's letters sit at many heights, but within half a size.

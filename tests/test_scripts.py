@@ -17,6 +17,7 @@ import pdfplumber
 import pytest
 from pdfread import fonts, lang, notdef_glyphs, squash, text
 from pypdf import PdfReader
+from sharing import shared
 from texts import leaflet
 
 from handouts.build import BuildOptions, BuildReport, build
@@ -150,11 +151,12 @@ def test_pseudo_text_grows_and_keeps_placeholders() -> None:
 
 @pytest.fixture(scope="module")
 def pseudo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
-    out = tmp_path_factory.mktemp("pseudo")
-    report = build(Project(ROOT), BuildOptions(
-        out=out, languages=("pseudo", "pseudo-rtl"), papers=("a4", "letter"), jobs=2,
-        clinic=ROOT / "tests" / "data" / "clinic" / "clinic.toml"))
-    return out, report
+    def produce(out: Path) -> tuple[Path, BuildReport]:
+        return out, build(Project(ROOT), BuildOptions(
+            out=out, languages=("pseudo", "pseudo-rtl"), papers=("a4", "letter"), jobs=2,
+            clinic=ROOT / "tests" / "data" / "clinic" / "clinic.toml"))
+
+    return shared(tmp_path_factory, "pseudo", produce)
 
 
 @pytest.mark.parametrize(("code", "tag", "direction"), [("pseudo", "en-XA", "ltr"),

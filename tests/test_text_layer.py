@@ -24,6 +24,7 @@ from conftest import CLINIC, FORMATS_LANGS, HANDOUT, ROOT
 from conftest import NASTALIQ as NASTALIQ_CLINIC
 from pdfread import notdef_glyphs
 from samepage import compare, empty_strings
+from sharing import shared
 from wordshare import EXTRACTORS, share
 
 from handouts.build import BuildOptions, BuildReport, build
@@ -79,17 +80,19 @@ def stock(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
     """Four scripts drawn by WeasyPrint's own code, as when its surface has changed."""
     from handouts import textlayer
 
-    out = tmp_path_factory.mktemp("stock")
-    with pytest.MonkeyPatch.context() as patch:  # the forked workers inherit it
-        patch.setattr(textlayer, "surface_problems",
-                      lambda: ("weasyprint.draw.text.draw_first_line has changed",))
-        warning = textlayer.surface_warning()
-        report = build(Project(ROOT), BuildOptions(
-            out=out, languages=STOCK_LANGS, handouts=(HANDOUT,), clinic=CLINIC, jobs=2,
-            gallery=False))
-    assert report.ok, report.failures
-    assert report.warnings == [warning]
-    return out, report
+    def produce(out: Path) -> tuple[Path, BuildReport]:
+        with pytest.MonkeyPatch.context() as patch:  # the forked workers inherit it
+            patch.setattr(textlayer, "surface_problems",
+                          lambda: ("weasyprint.draw.text.draw_first_line has changed",))
+            warning = textlayer.surface_warning()
+            report = build(Project(ROOT), BuildOptions(
+                out=out, languages=STOCK_LANGS, handouts=(HANDOUT,), clinic=CLINIC, jobs=2,
+                gallery=False))
+        assert report.ok, report.failures
+        assert report.warnings == [warning]
+        return out, report
+
+    return shared(tmp_path_factory, "stock", produce)
 
 
 def test_a_changed_weasyprint_keeps_its_own_text_layer_and_says_so(

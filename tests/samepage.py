@@ -16,6 +16,12 @@ from PIL import Image, ImageChops
 DPI = 110
 
 
+def _empty(item: Any) -> bool:
+    import pikepdf
+
+    return isinstance(item, pikepdf.String) and not bytes(item)
+
+
 def empty_strings(pdf: Path) -> int:
     """Text arrays (TJ) holding an empty string, over every page."""
     import pikepdf
@@ -25,8 +31,7 @@ def empty_strings(pdf: Path) -> int:
         for page in document.pages:
             for instruction in pikepdf.parse_content_stream(page, "TJ"):
                 assert isinstance(instruction, pikepdf.ContentStreamInstruction)
-                count += any(isinstance(item, pikepdf.String) and not bytes(item)
-                             for item in instruction.operands[0])
+                count += any(map(_empty, instruction.operands[0]))
     return count
 
 
@@ -42,8 +47,7 @@ def without_empty_strings(pdf: Path, out: Path) -> Path:
                 assert isinstance(instruction, pikepdf.ContentStreamInstruction)
                 operands = list(instruction.operands)
                 if str(instruction.operator) == "TJ":
-                    operands = [pikepdf.Array([item for item in operands[0] if not (
-                        isinstance(item, pikepdf.String) and not bytes(item))])]
+                    operands = [pikepdf.Array([i for i in operands[0] if not _empty(i)])]
                 instructions.append((operands, instruction.operator))
             page.Contents = document.make_stream(pikepdf.unparse_content_stream(instructions))
         document.save(out)

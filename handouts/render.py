@@ -25,7 +25,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_time
 from markupsafe import Markup, escape
 
-from .catalog import PADDED_PLACEHOLDER, Language, LoadedCatalog, excerpt
+from .catalog import PADDED_PLACEHOLDER, Language, LoadedCatalog, excerpt, parse_locale
 from .clinic import Clinic
 from .domains import HANDOUTS_FOLDER, templates_of
 from .errors import HandoutError, RenderError, TemplateError
@@ -232,6 +232,17 @@ def date_format(locale: Locale) -> str:
         own = pickle.load(fh)  # Babel's packaged CLDR data, not user input
     return "long" if "months" in own else "short"
 
+
+def preload_locales(codes: Iterable[str]) -> None:
+    """Load these languages' CLDR data into this process (10 to 20 ms each), so that
+    worker processes forked later share it instead of each loading its own."""
+    for code in codes:
+        try:
+            locale = parse_locale(code)
+        except HandoutError:
+            continue  # the worker reports it
+        date_format(locale)
+        localedata.load(str(locale))
 
 def native_digits(text: str, locale: Locale) -> str:
     """ASCII digits in the locale's own digits (Babel's dates are always ASCII)."""

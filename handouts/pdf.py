@@ -6,6 +6,7 @@ WeasyPrint is imported lazily so that commands that render nothing start fast.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
 import functools
 import logging
@@ -99,7 +100,7 @@ def _font_files() -> dict[str, list[str]]:
 def font_coverage() -> tuple[list[int], list[int]]:
     """Code points some installed font has, as sorted, merged [start, end] ranges.
 
-    Once per process: a build fills it before forking its workers, which share it.
+    Once per process: see preload_renderer.
     """
     listed = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True,
                             text=True, check=False).stdout
@@ -151,6 +152,32 @@ class _Text(HTMLParser):
             data = _CSS_ESCAPE.sub(lambda m: _css_char(m[1]), data)
         self.parts.append(data)
 
+
+# The C types a render asks WeasyPrint's cffi for by name: cffi parses each name once
+# per process, 2 ms each. One missing here is only parsed again by every worker;
+# tests/test_stages.py lists any that are.
+_C_TYPES = ("PangoFcFontMap *", "PangoLogAttr[]", "PangoRectangle *", "char[4]", "char[]",
+            "hb_codepoint_t[]", "hb_tag_t[100]", "unsigned int *")
+
+
+def preload_renderer() -> None:
+    """Load, in a build process about to fork its workers, what each worker would
+    otherwise load for its first document: the fonts' coverage, the modules that
+    render and read a PDF back, and cffi's parsed C types. 60 ms of every worker."""
+    import importlib
+
+    import cffi
+    from weasyprint.text.ffi import ffi
+
+    font_coverage()
+    # The PDF reader (verify.py), and the headers of WeasyPrint's fetched files.
+    for module in ("pypdfium2", "email.policy", f"{__package__}.tagging",
+                   f"{__package__}.verify"):
+        importlib.import_module(module)
+    for name in _C_TYPES:
+        # One WeasyPrint no longer declares: each worker parses what it uses instead.
+        with contextlib.suppress(cffi.CDefError, cffi.FFIError):
+            ffi.typeof(name)
 
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import multiprocessing
 import queue
 import signal
@@ -26,7 +27,7 @@ from .domains import messages_in, printed
 from .errors import HandoutError, MissingGlyphError, RenderError
 from .gate import PUBLISH, Decision, leaflet_text
 from .output import write_atomic
-from .pdf import Renderer, font_coverage
+from .pdf import Renderer, preload_renderer
 from .personal import Personal
 from .project import Project
 from .pseudo import PSEUDO, pseudo_catalog
@@ -251,6 +252,9 @@ _started: Any = None  # shared array: when each job started (0: not yet)
 
 def _start_worker(settings: Settings, started: Any) -> None:
     global _renderer, _started
+    # What this process inherited is never garbage: collections here must not walk it
+    # (and copy it, page by page). 35 ms of each worker's first document.
+    gc.freeze()
     _started = started
     _limit_memory()
     try:
@@ -342,6 +346,16 @@ def _lost(results: queue.SimpleQueue[tuple[int, Written | HandoutError]], index:
                                     language=job.language)))
 
 
+def _preload(settings: Settings, jobs: Sequence[Job]) -> None:
+    """Load here, once, what every worker forked from this process would otherwise load
+    for its first document (tests/test_stages.py checks that nothing is left)."""
+    compile_templates(settings.project.templates_dir, {job.handout for job in jobs})
+    preload_locales({code for job in jobs for code in (job.language, job.second)})
+    preload_renderer()
+    if settings.clinic is not None:
+        _ = settings.clinic.website_qr  # a cached property: encoded once
+
+
 def render_all(settings: Settings, jobs: Sequence[Job], processes: int
                ) -> Iterator[tuple[int, Written | HandoutError]]:
     """(index in ``jobs``, result) for every job, as each document finishes.
@@ -354,11 +368,7 @@ def render_all(settings: Settings, jobs: Sequence[Job], processes: int
     # fork: workers inherit the imported modules; WeasyPrint itself is imported in
     # each worker (not thread-safe, so processes), once per RECYCLE_AFTER documents.
     context = multiprocessing.get_context("fork")
-    # Filled once here rather than by every worker for itself: each new worker's
-    # first document cost 100 ms more without them.
-    compile_templates(settings.project.templates_dir, {job.handout for job in jobs})
-    font_coverage()
-    preload_locales({code for job in jobs for code in (job.language, job.second)})
+    _preload(settings, jobs)
     pending = list(range(len(jobs)))
     while pending:
         started = context.RawArray("d", len(jobs))

@@ -9,6 +9,7 @@ several workers read is made once, by the first worker that asks (``sharing.shar
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import shutil
@@ -66,6 +67,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if getattr(config.option, "loadgroup", False):  # set in xdist's workers
         _UNGROUPED.extend(item.nodeid for item in items
                           if item.get_closest_marker("xdist_group") and "@" not in item.nodeid)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The modules and the collected tests live as long as the run: the process's
+    garbage collections leave them alone (a third less time in full collections)."""
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

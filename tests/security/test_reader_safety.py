@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from limits import limited
-from pdfread import squash, text
+from pdfread import pages, squash, text
 
 from handouts.build import BuildOptions, build
 from handouts.catalog import catalog_path, load_catalog
@@ -243,18 +243,15 @@ def test_long_web_address_wraps_and_the_qr_code_stays_on_page_one(tmp_path: Path
         out=out, languages=("en", "ar"), handouts=(HANDOUT,), clinic=path, jobs=2,
         formats=("standard", "large-print", "bilingual")))
     assert report.ok, report.failures
-    import pdfplumber
-
     for code in ("en", "ar"):
         for fmt in ("standard", "large-print", "bilingual"):
             pdf = output_path(out, code, HANDOUT, "a4", fmt)
-            with pdfplumber.open(pdf) as document:
-                first = document.pages[0]
-                chars = [c for c in first.chars if c["text"].strip()]
-                assert all(c["x0"] >= 0 and c["x1"] <= first.width for c in chars), (code, fmt)
-                # Every piece is printed (RTL pages extract punctuation out of order).
-                letters = re.sub(r"\W", "", first.extract_text())
-                assert all(part in letters for part in re.split(r"\W", url)), (code, fmt)
+            first = pages(pdf)[0]
+            chars = [c for c in first.chars if c.text.strip()]
+            assert all(c.x0 >= 0 and c.x1 <= first.width for c in chars), (code, fmt)
+            # Every piece is printed (RTL pages extract punctuation out of order).
+            letters = re.sub(r"\W", "", "".join(c.text for c in first.chars))
+            assert all(part in letters for part in re.split(r"\W", url)), (code, fmt)
             # The QR code is on the first page, whole: it decodes to the address.
             png = tmp_path / f"{code}-{fmt}"
             subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf),

@@ -81,6 +81,15 @@ def _harfbuzz() -> tuple[Any, Any, Any] | None:
     return ffi, hb, hbs
 
 
+def preload() -> None:
+    """Load HarfBuzz's subsetter and parse the C types _subset passes it, in a build
+    process that forks its workers later (2 ms a type in each worker otherwise)."""
+    loaded = _harfbuzz()
+    if loaded is not None:
+        for name in ("hb_face_t *", "unsigned int *"):
+            loaded[0].typeof(name)
+
+
 def _cid_order(data: bytes) -> list[int] | None:
     """The CIDs of a CID-keyed CFF OpenType font, in glyph order; None for other fonts."""
     try:

@@ -6,9 +6,9 @@ WeasyPrint is imported lazily so that commands that render nothing start fast.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import ctypes
 import functools
+import importlib
 import logging
 import mimetypes
 import os
@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import unicodedata
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -97,11 +97,9 @@ def _font_files() -> dict[str, list[str]]:
 
 
 @functools.cache
-def font_coverage() -> tuple[list[int], list[int]]:
+def _coverage() -> tuple[list[int], list[int]]:
     """Code points some installed font has, as sorted, merged [start, end] ranges.
-
-    Once per process: see preload_renderer.
-    """
+    Once per process: see preload_renderer."""
     listed = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True,
                             text=True, check=False).stdout
     # 70,000 ranges from all the fonts, 4,000 of them different: parse each once.
@@ -130,7 +128,7 @@ def missing_glyph(text: str) -> str | None:
     messages, whose wording and arguments change between releases. Cached: the
     gate checks the same translations for every handout and build.
     """
-    starts, ends = font_coverage()
+    starts, ends = _coverage()
     for char in sorted(set(text)):
         if char.isspace() or unicodedata.category(char) in _NO_GLYPH:
             continue
@@ -154,30 +152,31 @@ class _Text(HTMLParser):
 
 
 # The C types a render asks WeasyPrint's cffi for by name: cffi parses each name once
-# per process, 2 ms each. One missing here is only parsed again by every worker;
-# tests/test_stages.py lists any that are.
+# per process, 2 ms each. tests/test_stages.py fails when a worker still parses one.
 _C_TYPES = ("PangoFcFontMap *", "PangoLogAttr[]", "PangoRectangle *", "char[4]", "char[]",
-            "hb_codepoint_t[]", "hb_tag_t[100]", "unsigned int *")
+            "hb_codepoint_t[]", "hb_tag_t[100]", "uintptr_t", "unsigned int *")
 
 
 def preload_renderer() -> None:
     """Load, in a build process about to fork its workers, what each worker would
     otherwise load for its first document: the fonts' coverage, the modules that
-    render and read a PDF back, and cffi's parsed C types. 60 ms of every worker."""
-    import importlib
-
+    render and read a PDF back, HarfBuzz's subsetter and cffi's parsed C types."""
     import cffi
     from weasyprint.text.ffi import ffi
 
-    font_coverage()
+    from . import fontsubset
+
+    _coverage()
     # The PDF reader (verify.py), and the headers of WeasyPrint's fetched files.
     for module in ("pypdfium2", "email.policy", f"{__package__}.tagging",
                    f"{__package__}.verify"):
         importlib.import_module(module)
+    fontsubset.preload()
     for name in _C_TYPES:
         # One WeasyPrint no longer declares: each worker parses what it uses instead.
-        with contextlib.suppress(cffi.CDefError, cffi.FFIError):
+        with suppress(cffi.CDefError, cffi.FFIError):
             ffi.typeof(name)
+
 
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
 

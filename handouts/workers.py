@@ -16,6 +16,7 @@ import queue
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -348,12 +349,16 @@ def _lost(results: queue.SimpleQueue[tuple[int, Written | HandoutError]], index:
 
 def _preload(settings: Settings, jobs: Sequence[Job]) -> None:
     """Load here, once, what every worker forked from this process would otherwise load
-    for its first document (tests/test_stages.py checks that nothing is left)."""
+    for its first document (tests/test_stages.py checks a worker's first document)."""
     compile_templates(settings.project.templates_dir, {job.handout for job in jobs})
-    preload_locales({code for job in jobs for code in (job.language, job.second)})
-    preload_renderer()
-    if settings.clinic is not None:
-        _ = settings.clinic.website_qr  # a cached property: encoded once
+    codes = {code for job in jobs for code in (job.language, job.second)}
+    clinic = settings.clinic
+    steps: tuple[Callable[[], object], ...] = (
+        lambda: preload_locales(codes), preload_renderer,
+        lambda: clinic and clinic.website_qr)  # a cached property: encoded once
+    for step in steps:
+        with suppress(Exception):  # only a head start: a worker meets it and reports it
+            step()
 
 
 def render_all(settings: Settings, jobs: Sequence[Job], processes: int
@@ -365,8 +370,9 @@ def render_all(settings: Settings, jobs: Sequence[Job], processes: int
     in C code, or killed) fails its document; the pool is replaced and takes
     the rest of the batch.
     """
-    # fork: workers inherit the imported modules; WeasyPrint itself is imported in
-    # each worker (not thread-safe, so processes), once per RECYCLE_AFTER documents.
+    # fork: workers inherit the imported modules and what _preload loaded; each builds
+    # its own renderer (WeasyPrint is not thread-safe, so processes), and is replaced
+    # after RECYCLE_AFTER documents.
     context = multiprocessing.get_context("fork")
     _preload(settings, jobs)
     pending = list(range(len(jobs)))

@@ -1,5 +1,5 @@
-"""Read a PDF back: text and character boxes (PDFium, poppler), fonts (pypdf), and
-/Lang, metadata and page boxes (pikepdf)."""
+"""Read a PDF back: text and character boxes (PDFium, poppler), embedded fonts (pypdf),
+and font names, /Lang, metadata and page boxes (pikepdf)."""
 
 from __future__ import annotations
 
